@@ -1,0 +1,41 @@
+"""Page-number pagination that refuses a malformed page or page size instead of ignoring it."""
+
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
+
+MAX_PAGE_SIZE = 100
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    page_size_query_description = f"Number of results per page, 1 to {MAX_PAGE_SIZE} (default 20)."
+    page_query_description = "Page number, from 1."
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [f"Enter a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+            raise ValidationError({self.page_query_param: ["Enter a whole number from 1."]})
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as error:
+            raise NotFound({self.page_query_param: [str(error.detail)]}) from error
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"].update({"minimum": 1})
+        return parameters

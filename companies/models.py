@@ -1,0 +1,202 @@
+"""Companies, their export markets and yearly export revenue, the provinces, and the sources of facts."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+
+from registry.models import FoldedSearchTextMixin, TimeStampedModel
+from registry.text import fold_join
+
+from .querysets import CompanyQuerySet
+from .validators import EARLIEST_YEAR, TAX_CODE_PATTERN, validate_past_year, validate_tax_code
+
+HOME_COUNTRY = "VN"
+
+
+class Source(TimeStampedModel):
+    """Where a fact from outside the registry comes from: an article, a report, a public record."""
+
+    key = models.SlugField(max_length=100, unique=True, help_text="Stable identifier used by the seed files.")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Province(models.Model):
+    """One of the 34 provincial-level units in force since 1 July 2025 (codes from vietnam-provinces)."""
+
+    code = models.CharField(
+        max_length=2,
+        primary_key=True,
+        validators=[RegexValidator(r"^[0-9]{2}$", "A province code is two digits, such as 01.")],
+        help_text="Official two-digit code, zero-padded (01 = Hà Nội).",
+    )
+    name = models.CharField(max_length=100)
+    codename = models.SlugField(max_length=100, unique=True)
+    division_type = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ownership(models.TextChoices):
+    STATE_OWNED = "state_owned", "State-owned enterprise"
+    JOINT_STOCK = "joint_stock", "Joint-stock company"
+    LIMITED_LIABILITY = "limited_liability", "Limited liability company"
+    PRIVATE = "private", "Private (sole proprietorship) enterprise"
+    PARTNERSHIP = "partnership", "Partnership"
+
+
+class SizeBand(models.TextChoices):
+    """Enterprise size as defined by Decree 80/2021/ND-CP."""
+
+    MICRO = "micro", "Micro"
+    SMALL = "small", "Small"
+    MEDIUM = "medium", "Medium"
+    LARGE = "large", "Large"
+
+
+class CompanyStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    DISSOLVED = "dissolved", "Dissolved"
+
+
+class VerificationState(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    PENDING = "pending", "Pending review"
+    VERIFIED = "verified", "Verified"
+
+
+class Company(FoldedSearchTextMixin, TimeStampedModel):
+    """A domestic technology enterprise, identified by its enterprise code (mã số doanh nghiệp)."""
+
+    tax_code = models.CharField(
+        max_length=14,
+        unique=True,
+        validators=[RegexValidator(TAX_CODE_PATTERN), validate_tax_code],
+        help_text="Enterprise code: 10 digits, or NNNNNNNNNN-NNN for a branch; validated by its check digit.",
+    )
+    name = models.CharField(max_length=300, help_text="Legal name in Vietnamese.")
+    name_en = models.CharField(max_length=300, blank=True, help_text="English name.")
+    short_name = models.CharField(max_length=100, blank=True, help_text="Short or trade name.")
+    slug = models.SlugField(max_length=120, unique=True)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="companies")
+    address = models.CharField(max_length=500, blank=True)
+    founded_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=[validate_past_year])
+    ownership = models.CharField(max_length=20, choices=Ownership.choices)
+    size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    description_vi = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=CompanyStatus.choices, default=CompanyStatus.ACTIVE)
+    verification = models.CharField(
+        max_length=10, choices=VerificationState.choices, default=VerificationState.UNVERIFIED
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Folded copies for search (registry.text.fold), maintained on save.
+    search_name = models.TextField(editable=False, default="")
+    search_body = models.TextField(editable=False, default="")
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "tax_code"]
+        verbose_name_plural = "companies"
+        indexes = [
+            models.Index(fields=["province", "name"]),
+            models.Index(fields=["founded_year"]),
+            models.Index(fields=["verification"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(founded_year__isnull=True) | Q(founded_year__gte=EARLIEST_YEAR),
+                name="company_founded_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~Q(verification=VerificationState.VERIFIED) | Q(verified_at__isnull=False),
+                name="company_verified_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.tax_code})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification == VerificationState.VERIFIED
+
+    def search_texts(self) -> dict[str, str]:
+        return {
+            "search_name": fold_join(self.name, self.name_en, self.short_name),
+            "search_body": fold_join(self.description_vi, self.description_en),
+        }
+
+
+class MarketKind(models.TextChoices):
+    EXPORT_SALES = "export_sales", "Export sales"
+    OFFICE = "office", "Office"
+    SUBSIDIARY = "subsidiary", "Subsidiary"
+    FACTORY = "factory", "Factory"
+    PARTNERSHIP = "partnership", "Partnership"
+
+
+class ExportMarket(TimeStampedModel):
+    """A company's presence in a foreign country."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="export_markets")
+    country = CountryField(help_text="ISO 3166-1 alpha-2 code of the foreign country.")
+    kind = models.CharField(max_length=20, choices=MarketKind.choices)
+    since_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=[validate_past_year])
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["company", "country", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "country", "kind"], name="export_market_unique_kind"),
+            models.CheckConstraint(condition=~Q(country=HOME_COUNTRY), name="export_market_is_foreign"),
+        ]
+        indexes = [models.Index(fields=["country", "company"])]
+
+    def __str__(self) -> str:
+        return f"{self.company.short_name or self.company.name} in {self.country.code} ({self.kind})"
+
+
+class ExportRevenue(TimeStampedModel):
+    """A company's revenue from foreign markets in one year, in USD; for one country or, blank, in total."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="export_revenues")
+    year = models.PositiveSmallIntegerField(validators=[validate_past_year])
+    amount_usd = models.DecimalField(max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
+    country = CountryField(blank=True, help_text="Blank: the total over all foreign markets.")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
+    verified = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["company", "-year", "country"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "year", "country"], name="export_revenue_unique_year"),
+            models.CheckConstraint(condition=Q(amount_usd__gte=0), name="export_revenue_not_negative"),
+            models.CheckConstraint(condition=Q(year__gte=EARLIEST_YEAR), name="export_revenue_year_plausible"),
+            models.CheckConstraint(condition=~Q(country=HOME_COUNTRY), name="export_revenue_is_foreign"),
+        ]
+        indexes = [models.Index(fields=["company", "country", "-year"])]
+
+    def __str__(self) -> str:
+        return f"{self.company.tax_code} {self.year} {self.country.code or 'total'}: {self.amount_usd} USD"

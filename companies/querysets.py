@@ -1,0 +1,57 @@
+"""Query building for companies: search, filters that need subqueries, and annotations.
+
+``products`` depends on ``companies``, never the other way round, so the product model is looked up by
+its string name where a subquery over products is needed.
+"""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
+
+from registry.search import search_queryset
+
+
+def _product_model():
+    return apps.get_model("products", "Product")
+
+
+class CompanyQuerySet(models.QuerySet):
+    def with_latest_export_revenue(self) -> "CompanyQuerySet":
+        """Annotate ``latest_export_revenue_usd`` and ``latest_export_revenue_year``: the company's total
+        (all foreign markets) export revenue in its most recent reported year."""
+        latest = (
+            apps.get_model("companies", "ExportRevenue")
+            .objects.filter(company=OuterRef("pk"), country="")
+            .order_by("-year")
+        )
+        return self.annotate(
+            latest_export_revenue_usd=Subquery(latest.values("amount_usd")[:1]),
+            latest_export_revenue_year=Subquery(latest.values("year")[:1]),
+        )
+
+    def in_markets(self, country_codes: list[str]) -> "CompanyQuerySet":
+        """Companies present in any of the given countries."""
+        markets = apps.get_model("companies", "ExportMarket").objects.filter(
+            company=OuterRef("pk"), country__in=country_codes
+        )
+        return self.filter(Exists(markets))
+
+    def with_products_in_category(self, category) -> "CompanyQuerySet":
+        """Companies with at least one product in the category or any of its descendants."""
+        products = _product_model().objects.filter(company=OuterRef("pk")).in_category(category)
+        return self.filter(Exists(products))
+
+    def search(self, query: str) -> "CompanyQuerySet":
+        """Accent- and case-insensitive search over names, descriptions, product names and categories;
+        every word must occur somewhere, and name matches rank first (see ``registry.search``)."""
+        product_model = _product_model()
+
+        def term_matches(term: str) -> Q:
+            in_products = product_model.objects.filter(company=OuterRef("pk")).filter(
+                Q(search_name__contains=term)
+                | Q(search_body__contains=term)
+                | Q(category__search_name__contains=term)
+            )
+            return Q(search_name__contains=term) | Q(search_body__contains=term) | Exists(in_products)
+
+        return search_queryset(self, query, term_matches=term_matches)

@@ -1,0 +1,125 @@
+"""Products, the category tree, and the standards products comply with."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from treebeard.mp_tree import MP_Node
+
+from companies.validators import validate_past_year
+from registry.models import FoldedSearchTextMixin, TimeStampedModel
+from registry.text import fold_join
+
+from .querysets import ProductQuerySet
+
+
+class Category(FoldedSearchTextMixin, MP_Node):
+    """A node of the product category tree (Telecommunications › 5G equipment).
+
+    Stored as a materialised path (django-treebeard), so "this category and its descendants" is one
+    indexed prefix match on ``path``.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200, help_text="Name in Vietnamese.")
+    name_en = models.CharField(max_length=200, help_text="Name in English.")
+    search_name = models.TextField(editable=False, default="")
+
+    node_order_by = ["name_en"]
+
+    class Meta:
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def search_texts(self) -> dict[str, str]:
+        return {"search_name": fold_join(self.name, self.name_en)}
+
+
+class Standard(models.Model):
+    """A technical standard a product can comply with (3GPP Release 15, ISO/IEC 7816, TCVN 11930:2017)."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    body = models.CharField(max_length=100, help_text="Standards body: 3GPP, ISO/IEC, TCVN, ...")
+    url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Maturity(models.TextChoices):
+    RESEARCH = "research", "Research"
+    PILOT = "pilot", "Pilot"
+    COMMERCIAL = "commercial", "Commercial"
+    EXPORTED = "exported", "Exported"
+
+
+class Product(FoldedSearchTextMixin, TimeStampedModel):
+    """A product of one company."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="products")
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    description_vi = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    launch_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=[validate_past_year])
+    maturity = models.CharField(max_length=12, choices=Maturity.choices)
+    standards = models.ManyToManyField(Standard, blank=True, related_name="products")
+    miv_certified_on = models.DateField(
+        null=True, blank=True, help_text='Date the product was certified as a "Make in Vietnam" product.'
+    )
+    miv_certification_source = models.ForeignKey(
+        "companies.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    export_markets = models.ManyToManyField(
+        "companies.ExportMarket",
+        blank=True,
+        related_name="products",
+        help_text="The company's export markets in which this product is sold.",
+    )
+    source = models.ForeignKey(
+        "companies.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Where the facts about this product come from.",
+    )
+    search_name = models.TextField(editable=False, default="")
+    search_body = models.TextField(editable=False, default="")
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "slug"], name="product_slug_unique_per_company"),
+            models.CheckConstraint(
+                condition=Q(miv_certified_on__isnull=True) | Q(miv_certification_source__isnull=False),
+                name="product_certification_has_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_certified(self) -> bool:
+        return self.miv_certified_on is not None
+
+    def clean(self) -> None:
+        super().clean()
+        if self.miv_certified_on and self.miv_certification_source_id is None:
+            raise ValidationError(
+                {"miv_certification_source": "A Make in Vietnam certification needs its source."}
+            )
+        if self.miv_certified_on and self.miv_certified_on.year < 2019:
+            # The "Make in Vietnam" programme was launched in May 2019.
+            raise ValidationError({"miv_certified_on": "Make in Vietnam certification began in 2019."})
+
+    def search_texts(self) -> dict[str, str]:
+        return {
+            "search_name": fold_join(self.name),
+            "search_body": fold_join(self.description_vi, self.description_en),
+        }

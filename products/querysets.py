@@ -1,0 +1,35 @@
+"""Query building for products and categories."""
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from registry.search import search_queryset
+
+
+class ProductQuerySet(models.QuerySet):
+    def in_category(self, category) -> "ProductQuerySet":
+        """Products in the category or any of its descendants (a prefix of the materialised path)."""
+        return self.filter(category__path__startswith=category.path)
+
+    def in_markets(self, country_codes: list[str]) -> "ProductQuerySet":
+        """Products sold in any of the given countries."""
+        through = self.model.export_markets.through
+        sold_there = through.objects.filter(product=OuterRef("pk"), exportmarket__country__in=country_codes)
+        return self.filter(Exists(sold_there))
+
+    def certified(self, value: bool) -> "ProductQuerySet":
+        return self.filter(miv_certified_on__isnull=not value)
+
+    def search(self, query: str) -> "ProductQuerySet":
+        """Accent- and case-insensitive search over product names, descriptions, category and company
+        names; every word must occur somewhere, and name matches rank first (see ``registry.search``)."""
+
+        def term_matches(term: str) -> Q:
+            return (
+                Q(search_name__contains=term)
+                | Q(search_body__contains=term)
+                | Q(category__search_name__contains=term)
+                | Q(company__search_name__contains=term)
+            )
+
+        return search_queryset(self, query, term_matches=term_matches)

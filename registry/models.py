@@ -1,0 +1,33 @@
+"""What every app's models share."""
+
+from django.db import models
+
+
+class TimeStampedModel(models.Model):
+    """Abstract base: when a row was created and last changed."""
+
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class FoldedSearchTextMixin:
+    """For models with folded search columns (see ``registry.search``): ``search_texts()`` returns the
+    column values, and they are refreshed on every save. Bulk writers call ``refresh_search_texts()``."""
+
+    def search_texts(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def refresh_search_texts(self) -> set[str]:
+        texts = self.search_texts()
+        for field_name, value in texts.items():
+            setattr(self, field_name, value)
+        return set(texts)
+
+    def save(self, *args, **kwargs):
+        refreshed = self.refresh_search_texts()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *refreshed}
+        super().save(*args, **kwargs)
