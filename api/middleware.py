@@ -1,0 +1,45 @@
+"""Nothing under /api/ answers with an HTML error page.
+
+DRF renders its own errors as JSON; this catches the rest: unknown URLs (Django's 404 page, which is HTML
+even more so with DEBUG on), CSRF failures, and unhandled exceptions (500).
+"""
+
+import logging
+from http import HTTPStatus
+
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").split(";")[0].strip() in {"application/json", "application/problem+json"}
+
+
+class JsonErrorsUnderApiMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(API_PREFIX) and response.status_code >= 400 and not _is_json(response):
+            return self._json_error(response.status_code)
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith(API_PREFIX):
+            return None
+        logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return self._json_error(500)
+
+    @staticmethod
+    def _json_error(status: int) -> JsonResponse:
+        try:
+            detail = HTTPStatus(status).phrase
+        except ValueError:
+            detail = "Error"
+        if status == 404:
+            detail = "Not found. The API's endpoints are listed at /api/v1/schema/ and /api/docs/."
+        return JsonResponse({"detail": detail}, status=status)

@@ -6,13 +6,11 @@ from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
 
-from registry.models import FoldedSearchTextMixin, TimeStampedModel
+from registry.models import HOME_COUNTRY, FoldedSearchTextMixin, TimeStampedModel
 from registry.text import fold_join
 
 from .querysets import CompanyQuerySet
 from .validators import EARLIEST_YEAR, TAX_CODE_PATTERN, validate_past_year, validate_tax_code
-
-HOME_COUNTRY = "VN"
 
 
 class Source(TimeStampedModel):

@@ -2,6 +2,9 @@
 
 from django.db import models
 
+# The registry records Vietnamese firms: Vietnam is never one of their export markets.
+HOME_COUNTRY = "VN"
+
 
 class TimeStampedModel(models.Model):
     """Abstract base: when a row was created and last changed."""

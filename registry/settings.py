@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # "api.middleware.JsonErrorsUnderApiMiddleware",
+    "api.middleware.JsonErrorsUnderApiMiddleware",
 ]
 
 ROOT_URLCONF = "registry.urls"

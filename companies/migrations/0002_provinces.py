@@ -10,10 +10,12 @@ from django.db import migrations
 def load_provinces(apps, schema_editor):
     from vietnam_provinces import Province as LibraryProvince
 
+    from companies.provinces import province_code
+
     Province = apps.get_model("companies", "Province")
     for unit in LibraryProvince.iter_all():
         Province.objects.update_or_create(
-            code=f"{int(unit.code):02d}",
+            code=province_code(unit),
             defaults={
                 "name": unit.name,
                 "codename": unit.codename,

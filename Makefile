@@ -1,0 +1,49 @@
+# The two commands a newcomer needs:
+#   make run    set up, migrate the embedded SQLite database, load the seed data, serve on http://127.0.0.1:8000
+#   make test   set up, run the whole test suite
+# Set-up finds Python 3.12+ (scripts/find-python.sh), creates .venv and installs the pinned dependencies;
+# it is redone only when pyproject.toml changes, so a second run starts fast.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup db schema check clean
+
+run: db
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/find-python.sh
+	@python=$$(scripts/find-python.sh) || exit 1; \
+	if [ -x "$(PY)" ] && ! "$(PY)" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Removing $(VENV): it was made with an older Python."; rm -rf "$(VENV)"; \
+	fi; \
+	if [ ! -x "$(PY)" ]; then echo "Creating $(VENV) with $$python"; "$$python" -m venv "$(VENV)" || exit 1; fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $(STAMP)
+
+# Migrate the database (SQLite in var/ unless DATABASE_URL says otherwise) and load the seed data.
+db: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed
+
+# Write the OpenAPI schema to var/openapi.yaml, failing on any warning.
+schema: setup
+	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+
+# What CI checks besides the tests.
+check: setup
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,210 @@
+"""Output serializers of the public read API, version 1. Field names are the contract third-party apps
+rely on: add fields, never rename or remove them within v1."""
+
+from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from companies.models import Company, ExportMarket, ExportRevenue, Province, Source
+from products.models import Category, Product, Standard
+
+COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Z]{2}$", "example": "JP"}
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["key", "title", "publisher", "url", "published_on"]
+
+
+class ProvinceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["code", "name", "division_type"]
+
+
+class ProvinceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["code", "name"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(
+        source="parent_slug", allow_null=True, read_only=True, help_text="Slug of the parent category; null for a root."
+    )
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "name_en", "parent", "depth"]
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "name_en"]
+
+
+class StandardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Standard
+        fields = ["code", "name", "body", "url"]
+
+
+class StandardBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Standard
+        fields = ["code", "name"]
+
+
+class CompanyBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Company
+        fields = ["tax_code", "name"]
+
+
+@extend_schema_field({"type": "array", "items": COUNTRY_CODE_SCHEMA})
+class CountryCodesField(serializers.Field):
+    """The sorted, distinct ISO alpha-2 codes of a (prefetched) set of export markets."""
+
+    def to_representation(self, markets):
+        return sorted({market.country.code for market in markets.all()})
+
+
+class LatestExportRevenueSerializer(serializers.Serializer):
+    year = serializers.IntegerField(source="latest_export_revenue_year")
+    amount_usd = serializers.DecimalField(max_digits=16, decimal_places=2, source="latest_export_revenue_usd")
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    province = ProvinceBriefSerializer()
+    verified = serializers.BooleanField(source="is_verified", help_text="Whether a ministry officer verified the company.")
+    markets = CountryCodesField(
+        source="export_markets", help_text="ISO 3166-1 alpha-2 codes of the foreign countries the company is present in."
+    )
+    latest_export_revenue = serializers.SerializerMethodField(
+        help_text="Total export revenue in the latest reported year; null when none is recorded."
+    )
+
+    class Meta:
+        model = Company
+        fields = [
+            "tax_code",
+            "name",
+            "name_en",
+            "short_name",
+            "slug",
+            "province",
+            "founded_year",
+            "ownership",
+            "size_band",
+            "website",
+            "status",
+            "verified",
+            "verification",
+            "markets",
+            "latest_export_revenue",
+        ]
+
+    @extend_schema_field(LatestExportRevenueSerializer(allow_null=True))
+    def get_latest_export_revenue(self, company):
+        if getattr(company, "latest_export_revenue_year", None) is None:
+            return None
+        return LatestExportRevenueSerializer(company).data
+
+
+class CompanyProductSerializer(serializers.ModelSerializer):
+    category = CategoryBriefSerializer()
+    certified = serializers.BooleanField(source="is_certified")
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "slug", "category", "maturity", "certified"]
+
+
+class ExportMarketSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", help_text="ISO 3166-1 alpha-2 code.")
+    country_name = serializers.CharField(source="country.name")
+    products = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="Ids of the company's products sold in this market."
+    )
+    source = SourceSerializer()
+
+    class Meta:
+        model = ExportMarket
+        fields = ["country", "country_name", "kind", "since_year", "products", "note", "source"]
+
+
+class ExportRevenueSerializer(serializers.ModelSerializer):
+    country = serializers.SerializerMethodField(help_text="ISO alpha-2 code, or null for the total of all markets.")
+    source = SourceSerializer()
+
+    class Meta:
+        model = ExportRevenue
+        fields = ["year", "country", "amount_usd", "verified", "source"]
+
+    @extend_schema_field({**COUNTRY_CODE_SCHEMA, "nullable": True})
+    def get_country(self, revenue) -> str | None:
+        return revenue.country.code or None
+
+
+class CompanyDetailSerializer(CompanySerializer):
+    products = CompanyProductSerializer(many=True)
+    export_markets = ExportMarketSerializer(many=True)
+    export_revenue = ExportRevenueSerializer(many=True, source="export_revenues")
+
+    class Meta(CompanySerializer.Meta):
+        fields = CompanySerializer.Meta.fields + [
+            "address",
+            "description_vi",
+            "description_en",
+            "verified_at",
+            "created_at",
+            "updated_at",
+            "products",
+            "export_markets",
+            "export_revenue",
+        ]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    company = CompanyBriefSerializer()
+    category = CategoryBriefSerializer()
+    standards = StandardBriefSerializer(many=True)
+    certified = serializers.BooleanField(source="is_certified", help_text='Certified as a "Make in Vietnam" product.')
+    certified_on = serializers.DateField(source="miv_certified_on", allow_null=True)
+    certification_source = SourceSerializer(source="miv_certification_source", allow_null=True)
+    markets = CountryCodesField(
+        source="export_markets", help_text="ISO 3166-1 alpha-2 codes of the foreign countries the product is sold in."
+    )
+    source = SourceSerializer(allow_null=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "company",
+            "category",
+            "description_vi",
+            "description_en",
+            "launch_year",
+            "maturity",
+            "standards",
+            "certified",
+            "certified_on",
+            "certification_source",
+            "markets",
+            "source",
+        ]
+
+
+class MarketSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
+    name = serializers.SerializerMethodField(help_text="English name of the country.")
+    company_count = serializers.IntegerField(help_text="Companies present in the country.")
+    product_count = serializers.IntegerField(help_text="Products sold in the country.")
+
+    def get_name(self, row) -> str:
+        return countries.name(row["country"])

@@ -1,0 +1,97 @@
+"""Query-string filters for companies (django-filter)."""
+
+import django_filters
+from django import forms
+from django.db import models
+from django.apps import apps
+
+from registry.filters import (
+    CountryCodesFilter,
+    NullsLastOrderingFilter,
+    SearchFilterSet,
+    StrictBooleanFilter,
+    YearFilter,
+    invalid_choice_message,
+)
+
+from .models import Company, Ownership, VerificationState
+from .provinces import PROVINCE_CHOICES
+
+
+def _categories(request):
+    # products depends on companies, not the other way round: the category model is named, not imported.
+    return apps.get_model("products", "Category").objects.all()
+
+
+class CompanyFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("founded_from"), data.get("founded_to")
+        if start is not None and end is not None and start > end:
+            self.add_error("founded_to", "founded_to must not be before founded_from.")
+        return data
+
+
+class CompanyFilterSet(SearchFilterSet):
+    province = django_filters.ChoiceFilter(
+        field_name="province_id",
+        choices=PROVINCE_CHOICES,
+        error_messages=invalid_choice_message([code for code, _name in PROVINCE_CHOICES], "province code"),
+        help_text="Two-digit code of one of the 34 provincial units (see /api/v1/provinces/), e.g. 01.",
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=_categories,
+        to_field_name="slug",
+        method="filter_category",
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a category slug; the valid slugs are listed at /api/v1/categories/."
+        },
+        help_text="Category slug (see /api/v1/categories/): companies with a product in it or in a subcategory.",
+    )
+    market = CountryCodesFilter(
+        method="filter_market",
+        help_text="ISO 3166-1 alpha-2 code of a foreign country; a comma-separated list matches any of them.",
+    )
+    verified = StrictBooleanFilter(method="filter_verified", help_text="true: verified companies only; false: the others.")
+    ownership = django_filters.ChoiceFilter(
+        choices=Ownership.choices,
+        error_messages=invalid_choice_message(Ownership.values, "ownership type"),
+        help_text="Ownership type.",
+    )
+    founded_from = YearFilter(field_name="founded_year", lookup_expr="gte", help_text="Founded in this year or later.")
+    founded_to = YearFilter(field_name="founded_year", lookup_expr="lte", help_text="Founded in this year or earlier.")
+    min_export_revenue = django_filters.NumberFilter(
+        field_name="latest_export_revenue_usd",
+        lookup_expr="gte",
+        min_value=0,
+        help_text="Minimum total export revenue in USD in the company's latest reported year.",
+    )
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("founded_year", "founded_year"),
+            ("latest_export_revenue_usd", "export_revenue"),
+        ),
+        help_text=(
+            "Sort by name, founded_year or export_revenue (latest year); prefix - for descending. "
+            "Default: by relevance when searching, else by name."
+        ),
+    )
+
+    class Meta:
+        model = Company
+        form = CompanyFilterForm
+        fields: list[str] = []
+
+    def filter_category(self, queryset, name, value: models.Model):
+        # The hint tells the schema generator the parameter is a plain string (the category's slug).
+        return queryset.with_products_in_category(value)
+
+    def filter_market(self, queryset, name, value):
+        return queryset.in_markets(value)
+
+    def filter_verified(self, queryset, name, value):
+        if value:
+            return queryset.filter(verification=VerificationState.VERIFIED)
+        return queryset.exclude(verification=VerificationState.VERIFIED)
+

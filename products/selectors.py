@@ -1,0 +1,31 @@
+"""Reads of the products domain: querysets that already load what their serializers show."""
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
+
+from companies.models import ExportMarket
+
+from .models import Category, Product, Standard
+
+
+def product_list() -> QuerySet[Product]:
+    """Products with company, category, standards, market countries and sources, in a fixed number of
+    queries whatever the page size."""
+    return Product.objects.select_related(
+        "company", "category", "source", "miv_certification_source"
+    ).prefetch_related(
+        "standards",
+        Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")),
+    )
+
+
+def category_list() -> QuerySet[Category]:
+    """The category tree in depth-first order, each row annotated with ``parent_slug``."""
+    parent = Category.objects.filter(
+        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Category.steplen)
+    )
+    return Category.objects.annotate(parent_slug=Subquery(parent.values("slug")[:1])).order_by("path")
+
+
+def standard_list() -> QuerySet[Standard]:
+    return Standard.objects.all()

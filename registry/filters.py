@@ -1,0 +1,116 @@
+"""Filter building blocks every app's FilterSets share.
+
+They are strict: a value that is not valid is a form error (an HTTP 400 naming the parameter and what is
+valid), never silently ignored and never an empty page.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import F
+from django_countries import countries
+
+from .models import HOME_COUNTRY
+
+TRUE_VALUES = {"true", "1", "yes"}
+FALSE_VALUES = {"false", "0", "no"}
+
+
+def invalid_choice_message(valid_values, what: str = "value") -> dict[str, str]:
+    """``error_messages`` for a choice field whose error lists the valid values."""
+    listed = ", ".join(str(value) for value in valid_values)
+    return {"invalid_choice": f"“%(value)s” is not a valid {what}. Valid values: {listed}."}
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (also ``1``/``0``, ``yes``/``no``); anything else is an error, not "no filter"."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered in TRUE_VALUES:
+            return True
+        if lowered in FALSE_VALUES:
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1900)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(*args, **kwargs)
+
+
+FOREIGN_COUNTRY_CHOICES = [(code, name) for code, name in countries if code != HOME_COUNTRY]
+
+
+class UpperCaseChoiceField(forms.ChoiceField):
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+class CountryCodesFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """One or more ISO 3166-1 alpha-2 codes of foreign countries, comma-separated; matches any of them."""
+
+    field_class = UpperCaseChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", FOREIGN_COUNTRY_CHOICES)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": (
+                    "“%(value)s” is not the ISO 3166-1 alpha-2 code of a foreign country: "
+                    "use two letters such as JP, US or KH (VN is the home country, not a market)."
+                )
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with empty values last in both directions and the primary key as the final tie-breaker,
+    so pages never overlap."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        expressions = []
+        for param in value:
+            descending = param.startswith("-")
+            field = self.param_map[param.lstrip("-")]
+            expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+            expressions.append(expression)
+        return qs.order_by(*expressions, "pk")
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with a ``search`` filter (the queryset's ``search()`` method) whose results, unless
+    an ``ordering`` is asked for, come by relevance: name matches first."""
+
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text=(
+            "Accent- and case-insensitive search (“phan mem ke toan” finds “Phần mềm kế toán”); every word "
+            "must match; name matches rank first. At most 200 characters."
+        ),
+    )
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("search") and not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by("-search_rank", *queryset.model._meta.ordering, "pk")
+        return queryset
