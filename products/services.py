@@ -34,20 +34,20 @@ def category_upsert(*, slug: str, name: str, name_en: str, parent: Category | No
         category = Category(slug=slug, name=name, name_en=name_en)
         category.full_clean(exclude=_TREE_FIELDS)
         if parent is None:
-            return Category.add_root(instance=category)
-        return Category.objects.get(pk=parent.pk).add_child(instance=category)
+            return Category.objects.add_root(instance=category)
+        return Category.objects.add_child(Category.objects.get(pk=parent.pk), instance=category)
 
     category.name, category.name_en = name, name_en
     category.full_clean(exclude=_TREE_FIELDS)
     category.save()
-    current_parent = category.get_parent()
+    current_parent = Category.objects.get_parent(category)
     if (current_parent and current_parent.pk) != (parent and parent.pk):
         if parent is not None and (parent.pk == category.pk or parent.path.startswith(category.path)):
             raise ValidationError({"parent": "A category cannot be moved under itself or its descendants."})
         if parent is None:
-            category.move(Category.get_first_root_node(), "sorted-sibling")
+            Category.objects.move(category, Category.objects.get_first_root_node(), "sorted-sibling")
         else:
-            category.move(Category.objects.get(pk=parent.pk), "sorted-child")
+            Category.objects.move(category, Category.objects.get(pk=parent.pk), "sorted-child")
         category.refresh_from_db()
     return category
 

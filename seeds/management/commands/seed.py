@@ -1,7 +1,9 @@
+from pathlib import Path
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from seeds.loader import load_seed_data
+from seeds.loader import DATA_DIR, load_seed_data
 
 
 class Command(BaseCommand):
@@ -10,9 +12,14 @@ class Command(BaseCommand):
         "export markets) through the domain services. Idempotent: running it again changes nothing new."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--data-dir", type=Path, default=DATA_DIR, help=f"Folder of the seed files (default: {DATA_DIR})."
+        )
+
     def handle(self, *args, **options):
         try:
-            report = load_seed_data()
+            report = load_seed_data(options["data_dir"])
         except ValidationError as error:
             raise CommandError(f"Seed data is invalid, nothing was loaded: {'; '.join(error.messages)}") from error
         for line in report.lines():
