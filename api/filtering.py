@@ -1,28 +1,37 @@
-"""The filter backend: django-filter, plus a 400 for query parameters a list endpoint does not know,
-so that a typo (``?provnce=01``) is reported instead of silently answering an unfiltered page."""
+"""Query-string handling shared by every list endpoint.
 
-from django_filters.rest_framework import DjangoFilterBackend
+Unknown query parameters are a 400, so that a typo (``?provnce=01``) is reported instead of silently
+answering an unfiltered page. Filters apply to lists only: a detail URL names its object.
+"""
+
 from rest_framework.exceptions import ValidationError
 
 # Parameters every endpoint accepts: DRF's renderer choice.
 ALWAYS_ALLOWED = {"format"}
 
 
-class StrictDjangoFilterBackend(DjangoFilterBackend):
-    def filter_queryset(self, request, queryset, view):
-        if getattr(view, "action", None) == "list":
-            self._reject_unknown_parameters(request, view)
-        return super().filter_queryset(request, queryset, view)
-
-    def _reject_unknown_parameters(self, request, view) -> None:
+class StrictQueryParametersMixin:
+    def known_query_parameters(self) -> set[str]:
         known = set(ALWAYS_ALLOWED)
-        filterset_class = getattr(view, "filterset_class", None)
+        filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None:
             known.update(filterset_class.base_filters)
-        paginator = getattr(view, "paginator", None)
-        if paginator is not None:
-            known.update({paginator.page_query_param, paginator.page_size_query_param})
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            valid = ", ".join(sorted(known))
-            raise ValidationError({name: [f"Unknown query parameter. Valid parameters: {valid}."] for name in unknown})
+        if self.paginator is not None:
+            known.update({self.paginator.page_query_param, self.paginator.page_size_query_param})
+        return known
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.action == "list":
+            known = self.known_query_parameters()
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                valid = ", ".join(sorted(known))
+                raise ValidationError(
+                    {name: [f"Unknown query parameter. Valid parameters: {valid}."] for name in unknown}
+                )
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)

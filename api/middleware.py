@@ -25,6 +25,10 @@ class JsonErrorsUnderApiMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.path.startswith(API_PREFIX) and response.status_code >= 400 and not _is_json(response):
+            # A DRF error drawn as HTML by the browsable API keeps its body (which names the bad parameter).
+            data = getattr(response, "data", None)
+            if isinstance(data, (dict, list)):
+                return JsonResponse(data, status=response.status_code, safe=False)
             return self._json_error(response.status_code)
         return response
 

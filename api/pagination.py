@@ -6,6 +6,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 MAX_PAGE_SIZE = 100
 
 
+def _is_whole_number(raw: str) -> bool:
+    # str.isdigit() alone accepts "²" and other digits int() refuses.
+    return raw.isascii() and raw.isdigit()
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -16,7 +21,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not _is_whole_number(raw) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"Enter a whole number from 1 to {self.max_page_size}."]}
             )
@@ -24,7 +29,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+        if raw is not None and (not _is_whole_number(raw) or int(raw) < 1):
             raise ValidationError({self.page_query_param: ["Enter a whole number from 1."]})
         try:
             return super().paginate_queryset(queryset, request, view)

@@ -12,11 +12,13 @@ from products.filters import ProductFilterSet
 from products.selectors import category_list, product_list, standard_list
 
 from . import serializers
+from .filtering import StrictQueryParametersMixin
 from .schema import ERROR_RESPONSES, NOT_FOUND_RESPONSE
 
 
-class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """The shared base: a selector gives the queryset; list and detail may use different serializers."""
+class ReadOnlyViewSet(StrictQueryParametersMixin, viewsets.ReadOnlyModelViewSet):
+    """The shared base: a selector gives the queryset; list and detail may use different serializers;
+    unknown query parameters are refused."""
 
     selector = None
     detail_selector = None
@@ -92,7 +94,6 @@ class CategoryViewSet(ReadOnlyViewSet):
     selector = category_list
     serializer_class = serializers.CategorySerializer
     pagination_class = None
-    filter_backends: list = []
     lookup_field = "slug"
 
 
@@ -104,7 +105,6 @@ class ProvinceViewSet(ReadOnlyViewSet):
     selector = province_list
     serializer_class = serializers.ProvinceSerializer
     pagination_class = None
-    filter_backends: list = []
     lookup_field = "code"
     lookup_value_regex = r"[0-9]{2}"
 
@@ -117,7 +117,6 @@ class StandardViewSet(ReadOnlyViewSet):
     selector = standard_list
     serializer_class = serializers.StandardSerializer
     pagination_class = None
-    filter_backends: list = []
     lookup_field = "code"
 
 
@@ -127,10 +126,9 @@ class StandardViewSet(ReadOnlyViewSet):
         description="The foreign countries the registry's companies are present in, most companies first.",
     ),
 )
-class MarketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class MarketViewSet(StrictQueryParametersMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.MarketSerializer
     pagination_class = None
-    filter_backends: list = []
 
     def get_queryset(self):
         return market_list()

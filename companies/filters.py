@@ -16,6 +16,30 @@ from registry.filters import (
 
 from .models import Company, Ownership, VerificationState
 from .provinces import PROVINCE_CHOICES
+from .validators import normalize_tax_code
+
+
+class TaxCodeChoiceField(django_filters.fields.ModelChoiceField):
+    """A company chosen by its enterprise code, written with or without spaces, dots or dashes."""
+
+    def to_python(self, value):
+        try:
+            value = normalize_tax_code(value) if value not in self.empty_values else value
+        except forms.ValidationError:
+            pass  # not a valid code: the lookup below reports it as no such company
+        return super().to_python(value)
+
+
+class CompanyByTaxCodeFilter(django_filters.ModelChoiceFilter):
+    field_class = TaxCodeChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Company.objects.all())
+        kwargs.setdefault("to_field_name", "tax_code")
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": "No company in the registry has the enterprise code “%(value)s”."}
+        )
+        super().__init__(*args, **kwargs)
 
 
 def _categories(request):

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from companies.models import Company
+from companies.filters import CompanyByTaxCodeFilter
 from registry.filters import (
     CountryCodesFilter,
     NullsLastOrderingFilter,
@@ -24,12 +24,7 @@ class ProductFilterSet(SearchFilterSet):
         },
         help_text="Category slug (see /api/v1/categories/); includes its subcategories.",
     )
-    company = django_filters.ModelChoiceFilter(
-        queryset=Company.objects.all(),
-        to_field_name="tax_code",
-        error_messages={"invalid_choice": "No company in the registry has the enterprise code “%(value)s”."},
-        help_text="Enterprise code (tax code) of the company that makes the product.",
-    )
+    company = CompanyByTaxCodeFilter(help_text="Enterprise code (tax code) of the company that makes the product.")
     market = CountryCodesFilter(
         method="filter_market",
         help_text="ISO 3166-1 alpha-2 code of a foreign country the product is sold in; a comma-separated list matches any.",

@@ -31,8 +31,9 @@ def fold(text: str | None) -> str:
 
 
 def fold_join(*parts: str | None) -> str:
-    """Fold several texts into one searchable string (parts separated so words never merge)."""
-    return " | ".join(folded for folded in (fold(part) for part in parts) if folded)
+    """Fold several texts into one searchable string. Parts are separated by a newline, which ``fold``
+    turns into a space in any query, so a query can neither match the separator nor span two parts."""
+    return "\n".join(folded for folded in (fold(part) for part in parts) if folded)
 
 
 def search_terms(query: str | None) -> list[str]:

@@ -1,0 +1,159 @@
+"""A scaled-down NetBox ``APIViewTestCases``: each resource declares its data, and the same tests cover
+list (with its query count), retrieve, create and the permission denial of every write.
+
+The v1 API is read-only, so "create" and the permission denial are the same assertion: every write
+method is answered with 405 and a JSON body, and no row is written.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from django.urls import reverse
+
+from companies.models import Company, ExportMarket, Province
+from products.models import Category, Product, Standard
+
+
+@dataclass(frozen=True)
+class Resource:
+    basename: str
+    model: type
+    key: str  # the field that identifies a row in the body
+    detail_kwargs: Callable[[dict], dict] | None  # URL kwargs of one object, from the ``registry`` fixture
+    expected_key: Callable[[dict], object]  # the value of ``key`` for that object
+    list_queries: int  # whatever the number of rows
+    paginated: bool = True
+
+    def __str__(self) -> str:
+        return self.basename
+
+
+RESOURCES = [
+    Resource(
+        basename="company",
+        model=Company,
+        key="tax_code",
+        detail_kwargs=lambda data: {"tax_code": data["misa"].tax_code},
+        expected_key=lambda data: data["misa"].tax_code,
+        list_queries=3,  # count, page, export markets
+    ),
+    Resource(
+        basename="product",
+        model=Product,
+        key="id",
+        detail_kwargs=lambda data: {"pk": data["accounting"].pk},
+        expected_key=lambda data: data["accounting"].pk,
+        list_queries=4,  # count, page, standards, export markets
+    ),
+    Resource(
+        basename="category",
+        model=Category,
+        key="slug",
+        detail_kwargs=lambda data: {"slug": "accounting-software"},
+        expected_key=lambda data: "accounting-software",
+        list_queries=1,
+        paginated=False,
+    ),
+    Resource(
+        basename="standard",
+        model=Standard,
+        key="code",
+        detail_kwargs=lambda data: {"code": "3gpp-release-15"},
+        expected_key=lambda data: "3gpp-release-15",
+        list_queries=1,
+        paginated=False,
+    ),
+    Resource(
+        basename="province",
+        model=Province,
+        key="code",
+        detail_kwargs=lambda data: {"code": "48"},
+        expected_key=lambda data: "48",
+        list_queries=1,
+        paginated=False,
+    ),
+    Resource(
+        basename="market",
+        model=ExportMarket,
+        key="country",
+        detail_kwargs=None,  # markets are an aggregate: list only
+        expected_key=lambda data: "JP",
+        list_queries=1,
+        paginated=False,
+    ),
+]
+DETAIL_RESOURCES = [resource for resource in RESOURCES if resource.detail_kwargs is not None]
+
+
+def rows(body, resource: Resource) -> list[dict]:
+    if resource.paginated:
+        assert set(body) == {"count", "next", "previous", "results"}
+        assert body["count"] == len(body["results"])
+        return body["results"]
+    assert isinstance(body, list)
+    return body
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=str)
+def test_list(api_client, registry, resource, django_assert_num_queries):
+    url = reverse(f"{resource.basename}-list")
+    with django_assert_num_queries(resource.list_queries):
+        response = api_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    listed = rows(response.json(), resource)
+    assert len(listed) >= 2
+    assert resource.expected_key(registry) in [row[resource.key] for row in listed]
+
+
+@pytest.mark.parametrize("resource", DETAIL_RESOURCES, ids=str)
+def test_retrieve(api_client, registry, resource):
+    response = api_client.get(reverse(f"{resource.basename}-detail", kwargs=resource.detail_kwargs(registry)))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()[resource.key] == resource.expected_key(registry)
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=str)
+def test_create_is_not_allowed(api_client, registry, resource):
+    before = resource.model.objects.count()
+    response = api_client.post(
+        reverse(f"{resource.basename}-list"), {"name": "Injected", "tax_code": "0100684378"}, format="json"
+    )
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": 'Method "POST" not allowed.'}
+    assert resource.model.objects.count() == before
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize("resource", DETAIL_RESOURCES, ids=str)
+def test_writes_to_an_object_are_denied(api_client, registry, resource, method):
+    url = reverse(f"{resource.basename}-detail", kwargs=resource.detail_kwargs(registry))
+    before = api_client.get(url).json()
+    count = resource.model.objects.count()
+
+    response = getattr(api_client, method)(url, {"name": "Overwritten"}, format="json")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+    assert resource.model.objects.count() == count
+    assert api_client.get(url).json() == before
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=str)
+def test_unknown_query_parameter_is_a_400_naming_it(api_client, registry, resource):
+    response = api_client.get(reverse(f"{resource.basename}-list"), {"sort": "name"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()) == ["sort"]
+
+
+@pytest.mark.parametrize("resource", DETAIL_RESOURCES, ids=str)
+def test_list_filters_do_not_hide_an_object_on_its_own_url(api_client, registry, resource):
+    url = reverse(f"{resource.basename}-detail", kwargs=resource.detail_kwargs(registry))
+    response = api_client.get(url, {"search": "no such words anywhere", "province": "96"})
+    assert response.status_code == 200
+    assert response.json()[resource.key] == resource.expected_key(registry)

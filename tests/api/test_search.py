@@ -1,0 +1,118 @@
+"""Search: accent- and case-insensitive Vietnamese, every word must match, name matches rank first."""
+
+import unicodedata
+
+import pytest
+
+from tests.conftest import DANANG_SOFT, GIAI_PHAP_SO, MISA
+from tests.helpers import get_json, product_names, tax_codes
+
+
+def test_unaccented_query_finds_company_by_its_product_name(api_client, registry):
+    # Only MISA's product is named "Phần mềm kế toán MISA SME"; the Đà Nẵng firm has "Phần mềm" but no "kế toán".
+    assert tax_codes(api_client, {"search": "phan mem ke toan"}) == [MISA]
+
+
+def test_accented_query_equals_unaccented(api_client, registry):
+    assert tax_codes(api_client, {"search": "Phần mềm kế toán"}) == [MISA]
+    assert tax_codes(api_client, {"search": "PHẦN MỀM KẾ TOÁN"}) == [MISA]
+
+
+def test_da_nang_finds_d_with_stroke(api_client, registry):
+    assert tax_codes(api_client, {"search": "da nang"}) == [DANANG_SOFT]
+
+
+def test_nfd_query_equals_nfc(api_client, registry):
+    nfc = unicodedata.normalize("NFC", "Đà Nẵng")
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfd != nfc
+    assert tax_codes(api_client, {"search": nfd}) == tax_codes(api_client, {"search": nfc}) == [DANANG_SOFT]
+
+
+def test_stored_nfd_text_is_found_by_nfc_query(api_client, make_company):
+    company = make_company(name=unicodedata.normalize("NFD", "Công ty Phần mềm Huế"))
+    assert tax_codes(api_client, {"search": "Huế"}) == [company.tax_code]
+
+
+def test_query_with_zero_width_characters(api_client, registry):
+    assert tax_codes(api_client, {"search": "Đà\u200b Nẵng"}) == [DANANG_SOFT]
+
+
+def test_english_name_matches(api_client, registry):
+    assert tax_codes(api_client, {"search": "limited"}) == [DANANG_SOFT]
+    assert tax_codes(api_client, {"search": "joint stock"}) == [MISA]
+
+
+def test_description_matches(api_client, registry):
+    assert tax_codes(api_client, {"search": "digital transformation"}) == [GIAI_PHAP_SO]
+
+
+def test_every_word_must_match(api_client, registry):
+    assert tax_codes(api_client, {"search": "misa"}) == [MISA]
+    assert tax_codes(api_client, {"search": "misa nang"}) == []
+
+
+def test_like_wildcards_are_literal(api_client, registry):
+    assert tax_codes(api_client, {"search": "m_sa"}) == []
+    assert tax_codes(api_client, {"search": "m%a"}) == []
+
+
+def test_blank_search_is_no_filter(api_client, registry):
+    assert tax_codes(api_client, {"search": "   "}) == [MISA, GIAI_PHAP_SO, DANANG_SOFT]
+
+
+@pytest.fixture
+def blockchain_firms(make_company):
+    """A has the word in its name, B only in its description; B comes first by name."""
+    in_description = make_company(
+        name="Công ty An Bình", description_vi="Giải pháp Blockchain cho ngân hàng và bảo hiểm."
+    )
+    in_name = make_company(name="Công ty Blockchain Việt")
+    return in_name, in_description
+
+
+def test_name_matches_rank_above_description_matches(api_client, blockchain_firms):
+    in_name, in_description = blockchain_firms
+    assert tax_codes(api_client) == [in_description.tax_code, in_name.tax_code]  # by name without search
+    assert tax_codes(api_client, {"search": "blockchain"}) == [in_name.tax_code, in_description.tax_code]
+
+
+def test_whole_phrase_in_name_ranks_above_scattered_words(api_client, make_company):
+    scattered = make_company(name="Công ty Pháp Việt Giải trí")  # both words, not as the phrase
+    phrase = make_company(name="Công ty Xanh Giải pháp")
+    assert tax_codes(api_client) == [scattered.tax_code, phrase.tax_code]  # by name without search
+    assert tax_codes(api_client, {"search": "giải pháp"}) == [phrase.tax_code, scattered.tax_code]
+
+
+def test_explicit_ordering_overrides_relevance(api_client, blockchain_firms):
+    in_name, in_description = blockchain_firms
+    assert tax_codes(api_client, {"search": "blockchain", "ordering": "name"}) == [
+        in_description.tax_code,
+        in_name.tax_code,
+    ]
+
+
+def test_search_of_products_by_name_category_and_company(api_client, registry):
+    assert product_names(api_client, {"search": "ke toan"}) == ["Phần mềm kế toán MISA SME"]
+    assert product_names(api_client, {"search": "thiet bi"}) == ["Trạm gốc 5G"]  # its category "Thiết bị 5G"
+    assert product_names(api_client, {"search": "da nang"}) == ["Trạm gốc 5G"]  # its company
+
+
+def test_product_name_matches_rank_first(api_client, registry, make_product):
+    # "tram goc" is in this product's description only; the base station has it in its name.
+    other = make_product(
+        registry["misa"], name="Anten", category="5g", description_vi="Anten cho trạm gốc", launch_year=2022
+    )
+    assert product_names(api_client, {"search": "tram goc"}) == ["Trạm gốc 5G", other.name]
+
+
+def test_search_of_maximum_length_is_accepted(api_client, registry):
+    body = get_json(api_client, "company-list", {"search": "misa " + "x" * 195})
+    assert body["count"] == 0
+
+
+def test_field_separator_of_the_stored_text_is_not_searchable(api_client, registry):
+    # The folded names are stored joined with " | " (registry.text.fold_join); searching for the separator
+    # must not match every company that has an English or short name.
+    assert tax_codes(api_client, {"search": "|"}) == []
+    assert product_names(api_client, {"search": "|"}) == []
