@@ -8,21 +8,18 @@ ErrorSerializer = inline_serializer(
     fields={"detail": serializers.CharField(help_text="What went wrong.")},
 )
 
-ValidationErrorSerializer = inline_serializer(
-    name="ValidationError",
-    fields={
-        "parameter_name": serializers.ListField(
-            child=serializers.CharField(),
-            help_text="Each invalid parameter or field maps to its error messages (the key is its name).",
-        )
-    },
-)
+# Each invalid parameter or field maps to its error messages: {"province": ["..."]}.
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Each invalid parameter or field, by name, maps to its error messages.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
 
 NOT_FOUND_RESPONSE = {404: OpenApiResponse(ErrorSerializer, description="No such object.")}
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(
-        ValidationErrorSerializer,
+        VALIDATION_ERROR_SCHEMA,
         description="A query parameter is invalid; the body maps each invalid parameter to its errors.",
         examples=[
             OpenApiExample(
