@@ -43,6 +43,8 @@ def pytest_configure(config):
 
     settings.WHITENOISE_USE_FINDERS = False
     settings.STATIC_ROOT = None
+    # The live server's thread must not keep a connection open, or the test database cannot be dropped.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture
