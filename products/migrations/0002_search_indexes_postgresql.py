@@ -4,29 +4,18 @@ index whatever the database collation."""
 
 from django.db import migrations
 
-INDEXES = [
-    ("products_product_search_name_trgm", "products_product USING gin (search_name gin_trgm_ops)"),
-    ("products_product_search_body_trgm", "products_product USING gin (search_body gin_trgm_ops)"),
-    ("products_category_search_name_trgm", "products_category USING gin (search_name gin_trgm_ops)"),
-    ("products_category_path_pattern", "products_category (path varchar_pattern_ops)"),
-]
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, target in INDEXES:
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _target in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+from registry.migration_operations import postgresql_indexes
 
 
 class Migration(migrations.Migration):
     dependencies = [("products", "0001_initial"), ("companies", "0003_search_indexes_postgresql")]
-    operations = [migrations.RunPython(create, drop)]
+    operations = [
+        postgresql_indexes(
+            [
+                ("products_product_search_name_trgm", "products_product USING gin (search_name gin_trgm_ops)"),
+                ("products_product_search_body_trgm", "products_product USING gin (search_body gin_trgm_ops)"),
+                ("products_category_search_name_trgm", "products_category USING gin (search_name gin_trgm_ops)"),
+                ("products_category_path_pattern", "products_category (path varchar_pattern_ops)"),
+            ]
+        )
+    ]
