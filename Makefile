@@ -41,6 +41,7 @@ schema: setup
 
 # What CI checks besides the tests.
 check: setup
+	$(VENV)/bin/ruff check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null

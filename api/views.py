@@ -1,7 +1,8 @@
 """Thin read-only viewsets: each names its selector, serializer and FilterSet; the domain does the rest."""
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound
 
@@ -67,7 +68,7 @@ class CompanyViewSet(ReadOnlyViewSet):
     def get_object(self):
         try:
             self.kwargs[self.lookup_field] = normalize_tax_code(self.kwargs[self.lookup_field])
-        except Exception as error:
+        except ValidationError as error:
             raise NotFound("No company has this enterprise code (it is not a valid one).") from error
         return super().get_object()
 

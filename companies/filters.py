@@ -2,8 +2,8 @@
 
 import django_filters
 from django import forms
-from django.db import models
 from django.apps import apps
+from django.db import models
 
 from registry.filters import (
     CountryCodesFilter,
