@@ -107,9 +107,12 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Folded copies for search (registry.text.fold), maintained on save.
+    # Folded copies for search (registry.text.fold): names and descriptions maintained on save; the
+    # company's products (names, descriptions, categories) maintained by the product services, so that
+    # one trigram-indexed condition per column finds a company by what it makes.
     search_name = models.TextField(editable=False, default="")
     search_body = models.TextField(editable=False, default="")
+    search_products = models.TextField(editable=False, default="")
 
     objects = CompanyQuerySet.as_manager()
 

@@ -42,16 +42,15 @@ class CompanyQuerySet(models.QuerySet):
         return self.filter(Exists(products))
 
     def search(self, query: str) -> "CompanyQuerySet":
-        """Accent- and case-insensitive search over names, descriptions, product names and categories;
-        every word must occur somewhere, and name matches rank first (see ``registry.search``)."""
-        product_model = _product_model()
+        """Accent- and case-insensitive search over names, descriptions, and the names, descriptions and
+        categories of the company's products; every word must occur somewhere, and name matches rank
+        first (see ``registry.search``)."""
 
         def term_matches(term: str) -> Q:
-            in_products = product_model.objects.filter(company=OuterRef("pk")).filter(
+            return (
                 Q(search_name__contains=term)
                 | Q(search_body__contains=term)
-                | Q(category__search_name__contains=term)
+                | Q(search_products__contains=term)
             )
-            return Q(search_name__contains=term) | Q(search_body__contains=term) | Exists(in_products)
 
         return search_queryset(self, query, term_matches=term_matches)

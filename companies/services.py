@@ -4,6 +4,7 @@ so the API, the admin and the seed loader all pass the same rules."""
 import datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -102,6 +103,20 @@ def company_update(*, company: Company, data: dict) -> Company:
     """Change a company's profile. The enterprise code and verification are not changed here."""
     company, _ = model_update(instance=company, fields=COMPANY_UPDATABLE_FIELDS, data=data)
     return company
+
+
+def company_refresh_product_search(*, company_ids) -> None:
+    """Recompute the folded text of these companies' products (names, descriptions, category names) that
+    company search matches. The product services call it after every change to a product or category."""
+    product_model = apps.get_model("products", "Product")  # products depends on companies, not back
+    for company_id in set(company_ids):
+        rows = (
+            product_model.objects.filter(company_id=company_id)
+            .order_by("pk")
+            .values_list("search_name", "search_body", "category__search_name")
+        )
+        text = "\n".join(part for row in rows for part in row if part)
+        Company.objects.filter(pk=company_id).update(search_products=text)
 
 
 @transaction.atomic

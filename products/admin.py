@@ -2,6 +2,8 @@ from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from companies.services import company_refresh_product_search
+
 from .models import Category, Product, Standard
 
 
@@ -10,6 +12,10 @@ class CategoryAdmin(TreeAdmin):
     form = movenodeform_factory(Category, exclude=["search_name"])
     list_display = ["name_en", "name", "slug"]
     search_fields = ["slug", "name", "name_en"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        company_refresh_product_search(company_ids=obj.products.values_list("company_id", flat=True))
 
 
 @admin.register(Standard)
@@ -26,3 +32,20 @@ class ProductAdmin(admin.ModelAdmin):
     autocomplete_fields = ["company", "source", "miv_certification_source"]
     filter_horizontal = ["standards", "export_markets"]
     list_select_related = ["company", "category"]
+
+    # Keep company search in step with product edits, as the product services do.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        company_ids = {form.instance.company_id}
+        if form.initial.get("company"):
+            company_ids.add(form.initial["company"])  # the product moved from another company
+        company_refresh_product_search(company_ids=company_ids)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        company_refresh_product_search(company_ids=[obj.company_id])
+
+    def delete_queryset(self, request, queryset):
+        company_ids = list(queryset.values_list("company_id", flat=True))
+        super().delete_queryset(request, queryset)
+        company_refresh_product_search(company_ids=company_ids)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from companies.models import Company, ExportMarket, Source
+from companies.services import company_refresh_product_search
 from registry.services import model_update, unique_slug
 
 from .models import Category, Product, Standard
@@ -37,9 +38,12 @@ def category_upsert(*, slug: str, name: str, name_en: str, parent: Category | No
             return Category.objects.add_root(instance=category)
         return Category.objects.add_child(Category.objects.get(pk=parent.pk), instance=category)
 
+    renamed = (category.name, category.name_en) != (name, name_en)
     category.name, category.name_en = name, name_en
     category.full_clean(exclude=_TREE_FIELDS)
     category.save()
+    if renamed:
+        company_refresh_product_search(company_ids=category.products.values_list("company_id", flat=True))
     current_parent = Category.objects.get_parent(category)
     if (current_parent and current_parent.pk) != (parent and parent.pk):
         if parent is not None and (parent.pk == category.pk or parent.path.startswith(category.path)):
@@ -110,6 +114,7 @@ def product_create(
     product.save()
     product.standards.set(standards)
     product.export_markets.set(export_markets)
+    company_refresh_product_search(company_ids=[company.pk])
     return product
 
 
@@ -122,7 +127,9 @@ def product_update(
     export_markets: Iterable[ExportMarket] | None = None,
 ) -> Product:
     """Change a product; ``standards`` and ``export_markets``, when given, replace the current sets."""
-    product, _ = model_update(instance=product, fields=PRODUCT_UPDATABLE_FIELDS, data=data)
+    product, changed = model_update(instance=product, fields=PRODUCT_UPDATABLE_FIELDS, data=data)
+    if changed:
+        company_refresh_product_search(company_ids=[product.company_id])
     if standards is not None:
         product.standards.set(standards)
     if export_markets is not None:

@@ -4,6 +4,8 @@ import unicodedata
 
 import pytest
 
+from products.models import Category
+from products.services import category_upsert, product_update
 from tests.conftest import DANANG_SOFT, GIAI_PHAP_SO, MISA
 from tests.helpers import get_json, product_names, tax_codes
 
@@ -116,3 +118,22 @@ def test_field_separator_of_the_stored_text_is_not_searchable(api_client, regist
     # must not match every company that has an English or short name.
     assert tax_codes(api_client, {"search": "|"}) == []
     assert product_names(api_client, {"search": "|"}) == []
+
+
+def test_company_search_follows_a_renamed_product(api_client, registry):
+    product_update(product=registry["accounting"], data={"name": "Hóa đơn điện tử MISA"})
+
+    assert tax_codes(api_client, {"search": "hoa don dien tu"}) == [MISA]
+    assert tax_codes(api_client, {"search": "MISA SME"}) == []
+
+
+def test_company_search_follows_a_renamed_category(api_client, registry):
+
+
+    telecom = Category.objects.get(slug="telecommunications")
+    assert tax_codes(api_client, {"search": "equipment"}) == [DANANG_SOFT]
+
+    category_upsert(slug="5g-equipment", name="Hạ tầng mạng lõi", name_en="Core network", parent=telecom)
+
+    assert tax_codes(api_client, {"search": "ha tang mang loi"}) == [DANANG_SOFT]
+    assert tax_codes(api_client, {"search": "equipment"}) == []
