@@ -1,6 +1,8 @@
-"""Error response shapes for the OpenAPI schema."""
+"""What the OpenAPI schema cannot infer: security schemes, error response shapes, conditional headers."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 ErrorSerializer = inline_serializer(
@@ -30,3 +32,63 @@ ERROR_RESPONSES = {
     ),
     404: OpenApiResponse(ErrorSerializer, description="The page number is past the last page."),
 }
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag from your last read, such as "3": the write is refused with 412 if the record changed since.',
+)
+IF_NONE_MATCH_PARAMETER = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="An ETag from an earlier read: 304 without a body if the record has not changed since.",
+)
+
+CONDITIONAL_GET_RESPONSES = {304: OpenApiResponse(description="Not modified since the ETag in If-None-Match.")}
+
+WRITE_ERROR_RESPONSES = {
+    400: OpenApiResponse(
+        VALIDATION_ERROR_SCHEMA,
+        description="The body is invalid; each invalid field maps to its errors. Nothing was written.",
+    ),
+    401: OpenApiResponse(ErrorSerializer, description="No valid credentials (Bearer token, API key or session)."),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Not allowed: a read-only API key, a company the caller does not represent, or not an officer.",
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="No such object among those the caller may change."),
+    412: OpenApiResponse(ErrorSerializer, description="The record changed since the ETag in If-Match."),
+    429: OpenApiResponse(ErrorSerializer, description="Rate limit exceeded; retry after Retry-After seconds."),
+}
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A third-party app's key: `Authorization: Api-Key <key>`. Read-only unless issued with write "
+                "scope; a higher rate limit than anonymous callers."
+            ),
+        }
+
+
+class BearerTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.BearerTokenAuthentication"
+    name = "BearerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The token from POST /api/v1/auth/token/: `Authorization: Bearer <token>`.",
+        }

@@ -5,7 +5,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from companies.models import Company, ExportMarket, ExportRevenue, Province, Source
+from companies.models import Company, ContactPerson, ExportMarket, ExportRevenue, Province, Source
 from products.models import Category, Product, Standard
 
 COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Z]{2}$", "example": "JP"}
@@ -148,10 +148,28 @@ class ExportRevenueSerializer(serializers.ModelSerializer):
         return revenue.country.code or None
 
 
+class ContactPersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactPerson
+        fields = ["name", "role", "phone", "email"]
+
+
+SENSITIVE_NOTE = " Present only for the company's representatives and ministry officers."
+
+
 class CompanyDetailSerializer(CompanySerializer):
     products = CompanyProductSerializer(many=True)
     export_markets = ExportMarketSerializer(many=True)
-    export_revenue = ExportRevenueSerializer(many=True, source="export_revenues")
+    export_revenue = ExportRevenueSerializer(
+        many=True,
+        source="export_revenues",
+        help_text="Yearly export revenue. Unverified figures are shown only to the company's representatives and officers.",
+    )
+    # Not read-only, so that the schema does not list them as always present.
+    contact_persons = ContactPersonSerializer(many=True, required=False, help_text="Contact persons." + SENSITIVE_NOTE)
+    verification_note = serializers.CharField(
+        required=False, help_text="The officer's reason for a rejection or suspension." + SENSITIVE_NOTE
+    )
 
     class Meta(CompanySerializer.Meta):
         fields = CompanySerializer.Meta.fields + [
@@ -164,7 +182,34 @@ class CompanyDetailSerializer(CompanySerializer):
             "products",
             "export_markets",
             "export_revenue",
+            "contact_persons",
+            "verification_note",
         ]
+
+    def to_representation(self, company):
+        data = super().to_representation(company)
+        if not getattr(company, "viewer_sees_sensitive", False):
+            del data["contact_persons"], data["verification_note"]
+            data["export_revenue"] = [row for row in data["export_revenue"] if row["verified"]]
+        return data
+
+
+class ExportMarketResourceSerializer(ExportMarketSerializer):
+    """An export market on its own URL."""
+
+    company = CompanyBriefSerializer()
+
+    class Meta(ExportMarketSerializer.Meta):
+        fields = ["id", "company", *ExportMarketSerializer.Meta.fields]
+
+
+class ExportRevenueResourceSerializer(ExportRevenueSerializer):
+    """A revenue figure on its own URL."""
+
+    company = CompanyBriefSerializer()
+
+    class Meta(ExportRevenueSerializer.Meta):
+        fields = ["id", "company", *ExportRevenueSerializer.Meta.fields]
 
 
 class ProductSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import auth_views, views
 
 router = DefaultRouter()
 router.register("companies", views.CompanyViewSet, basename="company")
@@ -13,10 +13,15 @@ router.register("categories", views.CategoryViewSet, basename="category")
 router.register("standards", views.StandardViewSet, basename="standard")
 router.register("provinces", views.ProvinceViewSet, basename="province")
 router.register("markets", views.MarketViewSet, basename="market")
+router.register("export-markets", views.ExportMarketViewSet, basename="export-market")
+router.register("export-revenues", views.ExportRevenueViewSet, basename="export-revenue")
+router.register("api-keys", auth_views.ApiKeyViewSet, basename="api-key")
 
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/auth/token/", auth_views.TokenView.as_view(), name="auth-token"),
     path("v1/", include(router.urls)),
+    path("auth/", include("rest_framework.urls")),  # session sign-in for the browsable API
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]

@@ -1,64 +1,157 @@
-"""Thin read-only viewsets: each names its selector, serializer and FilterSet; the domain does the rest."""
+"""Thin viewsets: each names its selectors, serializers and FilterSet, and hands writes to a domain service.
+The shared base adds what every resource does the same way: ETags and conditional requests, refusing
+unknown query parameters, and reading the written object back through the viewer's selector."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
-from rest_framework.exceptions import NotFound
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
+from companies import services as company_services
 from companies.filters import CompanyFilterSet
-from companies.selectors import company_detail, company_list, market_list, province_list
+from companies.models import ExportMarket, ExportRevenue
+from companies.selectors import (
+    companies_represented_by,
+    company_detail,
+    company_list,
+    export_market_list,
+    export_revenue_list,
+    market_list,
+    province_list,
+)
 from companies.validators import normalize_tax_code
+from products import services as product_services
 from products.filters import ProductFilterSet
+from products.models import Product
 from products.selectors import category_list, product_list, standard_list
 
+from . import input_serializers as inputs
 from . import serializers
+from .conditional import ConditionalRequestsMixin
 from .filtering import StrictQueryParametersMixin
-from .schema import ERROR_RESPONSES, NOT_FOUND_RESPONSE
+from .permissions import IsOfficer
+from .schema import (
+    CONDITIONAL_GET_RESPONSES,
+    ERROR_RESPONSES,
+    IF_MATCH_PARAMETER,
+    IF_NONE_MATCH_PARAMETER,
+    NOT_FOUND_RESPONSE,
+    WRITE_ERROR_RESPONSES,
+)
+
+WRITE_ACTIONS = {"create", "update", "partial_update", "destroy"}
 
 
-class ReadOnlyViewSet(StrictQueryParametersMixin, viewsets.ReadOnlyModelViewSet):
-    """The shared base: a selector gives the queryset; list and detail may use different serializers;
-    unknown query parameters are refused."""
+class RegistryViewSet(ConditionalRequestsMixin, StrictQueryParametersMixin, viewsets.GenericViewSet):
+    """The shared base. Reads go through ``selector(viewer)`` (``detail_selector`` for one object), writes
+    find their object through ``writable_selector(user)`` so that a caller never touches what it may
+    not: another company's records answer 404."""
 
     selector = None
     detail_selector = None
+    writable_selector = None
     detail_serializer_class = None
 
     def get_queryset(self):
-        if self.action == "retrieve" and self.detail_selector is not None:
-            return type(self).detail_selector()
-        return type(self).selector()
+        viewer = self.request.user
+        if self.action in WRITE_ACTIONS and self.writable_selector is not None:
+            return type(self).writable_selector(viewer)
+        if self.action != "list" and self.detail_selector is not None:
+            return type(self).detail_selector(viewer)
+        return type(self).selector(viewer)
 
     def get_serializer_class(self):
-        if self.action == "retrieve" and self.detail_serializer_class is not None:
+        if self.action != "list" and self.detail_serializer_class is not None:
             return self.detail_serializer_class
         return self.serializer_class
 
+    def input(self, serializer_class, *, partial: bool = False) -> dict:
+        """The request body, checked by ``serializer_class``; references to companies must be to companies
+        the caller represents."""
+        serializer = serializer_class(
+            data=self.request.data,
+            partial=partial,
+            context={**self.get_serializer_context(), "represented_companies": companies_represented_by(self.request.user)},
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def written(self, obj, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """The object as the caller now reads it, with its new ETag."""
+        fresh = type(self).detail_selector(self.request.user).get(pk=obj.pk) if self.detail_selector else obj
+        response = Response(self.get_serializer(fresh).data, status=status_code)
+        return self.with_etag(response, fresh)
+
+
+class ReadOnlyRegistryViewSet(mixins.ListModelMixin, RegistryViewSet):
+    """Reference data: anyone reads it, nobody writes it through the API (405, whoever asks)."""
+
+    permission_classes = [AllowAny]
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional_retrieve(self.get_object())
+
+
+def _list_schema(summary, serializer, description=""):
+    return extend_schema(
+        summary=summary, description=description, responses={200: serializer(many=True), **ERROR_RESPONSES}
+    )
+
+
+def _write_schemas(name, input_serializer, output_serializer, path_parameters=()):
+    """Schemas of create, update, partial_update and destroy of a writable resource."""
+    write = {"request": input_serializer, "parameters": [*path_parameters, IF_MATCH_PARAMETER]}
+    return {
+        "create": extend_schema(
+            summary=f"Create {name}",
+            request=input_serializer,
+            responses={201: output_serializer, **WRITE_ERROR_RESPONSES},
+        ),
+        "update": extend_schema(
+            summary=f"Replace {name}", **write, responses={200: output_serializer, **WRITE_ERROR_RESPONSES}
+        ),
+        "partial_update": extend_schema(
+            summary=f"Change {name}", **write, responses={200: output_serializer, **WRITE_ERROR_RESPONSES}
+        ),
+        "destroy": extend_schema(
+            summary=f"Delete {name}",
+            parameters=[*path_parameters, IF_MATCH_PARAMETER],
+            responses={204: OpenApiResponse(description="Deleted."), **WRITE_ERROR_RESPONSES},
+        ),
+    }
+
+
+TAX_CODE_PARAMETER = OpenApiParameter(
+    "tax_code",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="Enterprise code: 10 digits, or NNNNNNNNNN-NNN for a branch (spaces and dots are ignored).",
+)
+
 
 @extend_schema_view(
-    list=extend_schema(
-        summary="List companies",
-        description="A page of companies, filtered and ordered by the query parameters.",
-        responses={200: serializers.CompanySerializer(many=True), **ERROR_RESPONSES},
+    list=_list_schema(
+        "List companies",
+        serializers.CompanySerializer,
+        "A page of the companies the caller may see (active ones; representatives also see their own, "
+        "officers all), filtered and ordered by the query parameters.",
     ),
     retrieve=extend_schema(
         summary="One company",
         description="A company with its products, export markets and yearly export revenue.",
-        parameters=[
-            OpenApiParameter(
-                "tax_code",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                description="Enterprise code: 10 digits, or NNNNNNNNNN-NNN for a branch.",
-            )
-        ],
-        responses={200: serializers.CompanyDetailSerializer, **NOT_FOUND_RESPONSE},
+        parameters=[TAX_CODE_PARAMETER, IF_NONE_MATCH_PARAMETER],
+        responses={200: serializers.CompanyDetailSerializer, **CONDITIONAL_GET_RESPONSES, **NOT_FOUND_RESPONSE},
     ),
+    **_write_schemas("a company", inputs.CompanyInput, serializers.CompanyDetailSerializer, [TAX_CODE_PARAMETER]),
 )
-class CompanyViewSet(ReadOnlyViewSet):
+class CompanyViewSet(mixins.ListModelMixin, RegistryViewSet):
     selector = company_list
     detail_selector = company_detail
+    writable_selector = companies_represented_by
     serializer_class = serializers.CompanySerializer
     detail_serializer_class = serializers.CompanyDetailSerializer
     filterset_class = CompanyFilterSet
@@ -68,31 +161,266 @@ class CompanyViewSet(ReadOnlyViewSet):
     def get_object(self):
         try:
             self.kwargs[self.lookup_field] = normalize_tax_code(self.kwargs[self.lookup_field])
-        except ValidationError as error:
+        except DjangoValidationError as error:
             raise NotFound("No company has this enterprise code (it is not a valid one).") from error
         return super().get_object()
 
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional_retrieve(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        data = dict(self.input(inputs.CompanyInput))
+        contact_persons = data.pop("contact_persons", None)
+        company = company_services.company_create(**data, representative=request.user)
+        if contact_persons is not None:
+            company_services.company_set_contact_persons(company=company, contact_persons=contact_persons)
+        return self.written(company, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        company = self.get_object()
+        data = dict(self.input(inputs.CompanyInput, partial=partial))
+        contact_persons = data.pop("contact_persons", None)
+        company = company_services.company_update(
+            company=company, data=data, expected_version=self.expected_version()
+        )
+        if contact_persons is not None:
+            company_services.company_set_contact_persons(company=company, contact_persons=contact_persons)
+        return self.written(company)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        company_services.company_delete(company=self.get_object(), expected_version=self.expected_version())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _decide(self, decision, *, needs_reason: bool):
+        company = self.get_object()
+        kwargs = {"company": company, "by": self.request.user}
+        if needs_reason:
+            kwargs["reason"] = self.input(inputs.CompanyDecisionInput)["reason"]
+        return self.written(decision(**kwargs))
+
+    @extend_schema(
+        summary="Verify a company (officers)",
+        request=None,
+        parameters=[TAX_CODE_PARAMETER],
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
+    def verify(self, request, *args, **kwargs):
+        return self._decide(company_services.company_verify, needs_reason=False)
+
+    @extend_schema(
+        summary="Reject a company's verification (officers)",
+        request=inputs.CompanyDecisionInput,
+        parameters=[TAX_CODE_PARAMETER],
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
+    def reject(self, request, *args, **kwargs):
+        return self._decide(company_services.company_reject, needs_reason=True)
+
+    @extend_schema(
+        summary="Suspend a company (officers)",
+        request=inputs.CompanyDecisionInput,
+        parameters=[TAX_CODE_PARAMETER],
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
+    def suspend(self, request, *args, **kwargs):
+        return self._decide(company_services.company_suspend, needs_reason=True)
+
+    @extend_schema(
+        summary="Reinstate a suspended company (officers)",
+        request=None,
+        parameters=[TAX_CODE_PARAMETER],
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
+    def reinstate(self, request, *args, **kwargs):
+        return self._decide(company_services.company_reinstate, needs_reason=False)
+
+
+def _product_fields(data: dict) -> dict:
+    """Service arguments from a checked product body (relations resolved by the domain)."""
+    fields = dict(data)
+    fields.pop("standards", None)
+    fields.pop("markets", None)
+    if "source" in fields:
+        fields["source"] = company_services.source_cite(**fields["source"]) if fields["source"] else None
+    return fields
+
 
 @extend_schema_view(
-    list=extend_schema(
-        summary="List products",
-        responses={200: serializers.ProductSerializer(many=True), **ERROR_RESPONSES},
+    list=_list_schema("List products", serializers.ProductSerializer),
+    retrieve=extend_schema(
+        summary="One product",
+        parameters=[IF_NONE_MATCH_PARAMETER],
+        responses={200: serializers.ProductSerializer, **CONDITIONAL_GET_RESPONSES, **NOT_FOUND_RESPONSE},
     ),
-    retrieve=extend_schema(summary="One product", responses={200: serializers.ProductSerializer, **NOT_FOUND_RESPONSE}),
+    **_write_schemas("a product", inputs.ProductInput, serializers.ProductSerializer),
 )
-class ProductViewSet(ReadOnlyViewSet):
+class ProductViewSet(mixins.ListModelMixin, RegistryViewSet):
     selector = product_list
+    detail_selector = product_list
+    writable_selector = staticmethod(lambda user: Product.objects.filter(company__in=companies_represented_by(user)))
     serializer_class = serializers.ProductSerializer
     filterset_class = ProductFilterSet
     lookup_value_regex = r"[0-9]+"
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional_retrieve(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        data = self.input(inputs.ProductInput)
+        company = data["company"]
+        product = product_services.product_create(
+            **_product_fields(data),
+            standards=data.get("standards", []),
+            export_markets=product_services.company_markets_in(company, data.get("markets", [])),
+        )
+        return self.written(product, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        product = self.get_object()
+        data = self.input(inputs.ProductInput, partial=partial)
+        company = data.get("company", product.company)
+        markets = data.get("markets")
+        product = product_services.product_update(
+            product=product,
+            data=_product_fields(data),
+            standards=data.get("standards"),
+            export_markets=None if markets is None else product_services.company_markets_in(company, markets),
+            expected_version=self.expected_version(),
+        )
+        return self.written(product)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        product_services.product_delete(product=self.get_object(), expected_version=self.expected_version())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _same_company(data: dict, obj) -> dict:
+    """Export markets and revenue figures stay with their company: naming another one is refused."""
+    company = data.pop("company", obj.company)
+    if company != obj.company:
+        raise ValidationError({"company": ["A figure cannot move to another company; delete it and create a new one."]})
+    return data
+
+
+def _cited(data: dict) -> dict:
+    fields = dict(data)
+    if "source" in fields:
+        fields["source"] = company_services.source_cite(**fields["source"])
+    return fields
+
+
+@extend_schema_view(
+    list=_list_schema("List export markets", serializers.ExportMarketResourceSerializer),
+    retrieve=extend_schema(
+        summary="One export market",
+        parameters=[IF_NONE_MATCH_PARAMETER],
+        responses={
+            200: serializers.ExportMarketResourceSerializer,
+            **CONDITIONAL_GET_RESPONSES,
+            **NOT_FOUND_RESPONSE,
+        },
+    ),
+    **_write_schemas("an export market", inputs.ExportMarketInput, serializers.ExportMarketResourceSerializer),
+)
+class ExportMarketViewSet(mixins.ListModelMixin, RegistryViewSet):
+    selector = export_market_list
+    detail_selector = export_market_list
+    writable_selector = staticmethod(
+        lambda user: ExportMarket.objects.filter(company__in=companies_represented_by(user))
+    )
+    serializer_class = serializers.ExportMarketResourceSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional_retrieve(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        market = company_services.export_market_create(**_cited(self.input(inputs.ExportMarketInput)))
+        return self.written(market, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        market = self.get_object()
+        data = _same_company(_cited(self.input(inputs.ExportMarketInput, partial=partial)), market)
+        market = company_services.export_market_update(
+            market=market, data=data, expected_version=self.expected_version()
+        )
+        return self.written(market)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        company_services.export_market_delete(market=self.get_object(), expected_version=self.expected_version())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=_list_schema(
+        "List export revenue figures",
+        serializers.ExportRevenueResourceSerializer,
+        "Verified figures; representatives also see their companies' unverified ones, officers all.",
+    ),
+    retrieve=extend_schema(
+        summary="One export revenue figure",
+        parameters=[IF_NONE_MATCH_PARAMETER],
+        responses={
+            200: serializers.ExportRevenueResourceSerializer,
+            **CONDITIONAL_GET_RESPONSES,
+            **NOT_FOUND_RESPONSE,
+        },
+    ),
+    **_write_schemas(
+        "an export revenue figure", inputs.ExportRevenueInput, serializers.ExportRevenueResourceSerializer
+    ),
+)
+class ExportRevenueViewSet(mixins.ListModelMixin, RegistryViewSet):
+    selector = export_revenue_list
+    detail_selector = export_revenue_list
+    writable_selector = staticmethod(
+        lambda user: ExportRevenue.objects.filter(company__in=companies_represented_by(user))
+    )
+    serializer_class = serializers.ExportRevenueResourceSerializer
+    lookup_value_regex = r"[0-9]+"
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.conditional_retrieve(self.get_object())
+
+    def create(self, request, *args, **kwargs):
+        revenue = company_services.export_revenue_create(**_cited(self.input(inputs.ExportRevenueInput)))
+        return self.written(revenue, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        revenue = self.get_object()
+        data = _same_company(_cited(self.input(inputs.ExportRevenueInput, partial=partial)), revenue)
+        revenue = company_services.export_revenue_update(
+            revenue=revenue, data=data, expected_version=self.expected_version()
+        )
+        return self.written(revenue)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        company_services.export_revenue_delete(revenue=self.get_object(), expected_version=self.expected_version())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
     list=extend_schema(summary="The category tree", description="Every category, depth first, with its parent's slug."),
     retrieve=extend_schema(summary="One category", responses={200: serializers.CategorySerializer, **NOT_FOUND_RESPONSE}),
 )
-class CategoryViewSet(ReadOnlyViewSet):
-    selector = category_list
+class CategoryViewSet(ReadOnlyRegistryViewSet):
+    selector = staticmethod(lambda viewer: category_list())
     serializer_class = serializers.CategorySerializer
     pagination_class = None
     lookup_field = "slug"
@@ -102,8 +430,8 @@ class CategoryViewSet(ReadOnlyViewSet):
     list=extend_schema(summary="The 34 provincial units", description="In force since 1 July 2025."),
     retrieve=extend_schema(summary="One province", responses={200: serializers.ProvinceSerializer, **NOT_FOUND_RESPONSE}),
 )
-class ProvinceViewSet(ReadOnlyViewSet):
-    selector = province_list
+class ProvinceViewSet(ReadOnlyRegistryViewSet):
+    selector = staticmethod(lambda viewer: province_list())
     serializer_class = serializers.ProvinceSerializer
     pagination_class = None
     lookup_field = "code"
@@ -114,8 +442,8 @@ class ProvinceViewSet(ReadOnlyViewSet):
     list=extend_schema(summary="Standards products comply with"),
     retrieve=extend_schema(summary="One standard", responses={200: serializers.StandardSerializer, **NOT_FOUND_RESPONSE}),
 )
-class StandardViewSet(ReadOnlyViewSet):
-    selector = standard_list
+class StandardViewSet(ReadOnlyRegistryViewSet):
+    selector = staticmethod(lambda viewer: standard_list())
     serializer_class = serializers.StandardSerializer
     pagination_class = None
     lookup_field = "code"
@@ -123,13 +451,12 @@ class StandardViewSet(ReadOnlyViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Export markets",
+        summary="Export markets by country",
         description="The foreign countries the registry's companies are present in, most companies first.",
     ),
 )
-class MarketViewSet(StrictQueryParametersMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class MarketViewSet(mixins.ListModelMixin, RegistryViewSet):
+    selector = market_list
     serializer_class = serializers.MarketSerializer
     pagination_class = None
-
-    def get_queryset(self):
-        return market_list()
+    permission_classes = [AllowAny]  # an aggregate: read-only (405 to any write)

@@ -76,6 +76,7 @@ class VerificationState(models.TextChoices):
     UNVERIFIED = "unverified", "Unverified"
     PENDING = "pending", "Pending review"
     VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
 
 
 class Company(FoldedSearchTextMixin, TimeStampedModel):
@@ -107,6 +108,15 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    verification_note = models.CharField(
+        max_length=1000, blank=True, help_text="The officer's reason for a rejection or suspension."
+    )
+    representatives = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="represented_companies",
+        help_text="Users who may change this company's profile, products, markets and revenue.",
+    )
     # Folded copies for search (registry.text.fold): names and descriptions maintained on save; the
     # company's products (names, descriptions, categories) maintained by the product services, so that
     # one trigram-indexed condition per column finds a company by what it makes.
@@ -119,6 +129,10 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
     class Meta:
         ordering = ["name", "tax_code"]
         verbose_name_plural = "companies"
+        permissions = [
+            ("verify_company", "Can verify, reject, suspend and reinstate companies"),
+            ("view_sensitive_company_data", "Can read contact persons and unverified figures of any company"),
+        ]
         indexes = [
             models.Index(fields=["province", "name"]),
             models.Index(fields=["founded_year"]),
@@ -147,6 +161,26 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
             "search_name": fold_join(self.name, self.name_en, self.short_name),
             "search_body": fold_join(self.description_vi, self.description_en),
         }
+
+
+class ContactPerson(TimeStampedModel):
+    """A company's contact person. Sensitive: shown only to the company's representatives and officers."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contact_persons")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(
+        max_length=30,
+        blank=True,
+        validators=[RegexValidator(r"^\+?[0-9 .\-()]{6,30}$", "Enter a phone number of digits, spaces and + . - ( ).")],
+    )
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["company", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class MarketKind(models.TextChoices):

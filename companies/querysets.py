@@ -18,10 +18,11 @@ def _product_model():
 class CompanyQuerySet(models.QuerySet):
     def with_latest_export_revenue(self) -> "CompanyQuerySet":
         """Annotate ``latest_export_revenue_usd`` and ``latest_export_revenue_year``: the company's total
-        (all foreign markets) export revenue in its most recent reported year."""
+        (all foreign markets) export revenue in its most recent year with a verified figure. Unverified
+        figures are not public, so lists, filters and ordering never use them."""
         latest = (
             apps.get_model("companies", "ExportRevenue")
-            .objects.filter(company=OuterRef("pk"), country="")
+            .objects.filter(company=OuterRef("pk"), country="", verified=True)
             .order_by("-year")
         )
         return self.annotate(

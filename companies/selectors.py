@@ -1,29 +1,100 @@
-"""Reads of the companies domain: querysets that already load what their serializers show."""
+"""Reads of the companies domain: querysets that already load what their serializers show, restricted to
+what the viewer may see.
 
-from django.db.models import Count, Prefetch, QuerySet
+Visibility: anyone sees active companies and their verified figures; a representative also sees the
+companies they represent whatever their status, with contact persons and unverified figures; a ministry
+officer sees everything.
+"""
 
-from .models import Company, ExportMarket, ExportRevenue, Province
+from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+
+from accounts.roles import VIEW_SENSITIVE_PERMISSION, is_officer
+
+from .models import Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
 
 
-def _companies() -> QuerySet[Company]:
-    return Company.objects.select_related("province").with_latest_export_revenue()
+def sees_everything(viewer) -> bool:
+    return is_officer(viewer) or bool(viewer and viewer.is_authenticated and viewer.has_perm(VIEW_SENSITIVE_PERMISSION))
 
 
-def company_list() -> QuerySet[Company]:
-    """Companies with their province, export market countries and latest export revenue, in a fixed
-    number of queries whatever the page size."""
-    return _companies().prefetch_related(
-        Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country"))
+def _represented_by(viewer):
+    """An ``Exists`` that is true for the companies ``viewer`` represents."""
+    return Exists(Company.representatives.through.objects.filter(company_id=OuterRef("pk"), user_id=viewer.pk))
+
+
+def companies_visible_to(viewer) -> QuerySet[Company]:
+    """Companies the viewer may read, annotated with ``viewer_sees_sensitive``: whether the viewer may read
+    the company's contact persons and unverified figures."""
+    companies = Company.objects.all()
+    if sees_everything(viewer):
+        return companies.annotate(viewer_sees_sensitive=Value(True, output_field=BooleanField()))
+    if viewer is not None and viewer.is_authenticated:
+        represented = _represented_by(viewer)
+        return companies.annotate(viewer_sees_sensitive=represented).filter(
+            Q(status=CompanyStatus.ACTIVE) | Q(viewer_sees_sensitive=True)
+        )
+    return companies.filter(status=CompanyStatus.ACTIVE).annotate(
+        viewer_sees_sensitive=Value(False, output_field=BooleanField())
     )
 
 
-def company_detail() -> QuerySet[Company]:
+def companies_represented_by(user) -> QuerySet[Company]:
+    """The companies ``user`` may change; empty for anyone else."""
+    if user is None or not user.is_authenticated:
+        return Company.objects.none()
+    return Company.objects.filter(_represented_by(user))
+
+
+def company_list(viewer=None) -> QuerySet[Company]:
+    """Companies with their province, export market countries and latest verified export revenue, in a
+    fixed number of queries whatever the page size."""
+    return (
+        companies_visible_to(viewer)
+        .select_related("province")
+        .with_latest_export_revenue()
+        .prefetch_related(Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")))
+    )
+
+
+def company_detail(viewer=None) -> QuerySet[Company]:
     """One company's page: also its products, export markets with their products and sources, and its
-    yearly export revenue with sources."""
-    return _companies().prefetch_related(
-        "products__category",
-        Prefetch("export_markets", queryset=ExportMarket.objects.select_related("source").prefetch_related("products")),
-        Prefetch("export_revenues", queryset=ExportRevenue.objects.select_related("source")),
+    yearly export revenue; contact persons and unverified revenue only where the viewer may see them
+    (the serializer leaves them out otherwise)."""
+    return (
+        companies_visible_to(viewer)
+        .select_related("province")
+        .with_latest_export_revenue()
+        .prefetch_related(
+            "products__category",
+            Prefetch(
+                "export_markets", queryset=ExportMarket.objects.select_related("source").prefetch_related("products")
+            ),
+            Prefetch("export_revenues", queryset=ExportRevenue.objects.select_related("source")),
+            Prefetch("contact_persons", queryset=ContactPerson.objects.all()),
+        )
+    )
+
+
+def export_market_list(viewer=None) -> QuerySet[ExportMarket]:
+    return (
+        ExportMarket.objects.filter(company__in=companies_visible_to(viewer).values("pk"))
+        .select_related("company", "source")
+        .prefetch_related("products")
+        .order_by("company__name", "country", "kind", "pk")
+    )
+
+
+def export_revenue_list(viewer=None) -> QuerySet[ExportRevenue]:
+    """Revenue rows the viewer may read: verified rows of visible companies, and unverified ones only
+    for the companies whose sensitive data the viewer may read."""
+    visible = companies_visible_to(viewer)
+    return (
+        ExportRevenue.objects.filter(
+            Q(company__in=visible.values("pk"), verified=True)
+            | Q(company__in=visible.filter(viewer_sees_sensitive=True).values("pk"))
+        )
+        .select_related("company", "source")
+        .order_by("company__name", "-year", "country", "pk")
     )
 
 
@@ -31,10 +102,11 @@ def province_list() -> QuerySet[Province]:
     return Province.objects.all()
 
 
-def market_list() -> QuerySet:
-    """The foreign countries companies are present in, with how many companies and products per country."""
+def market_list(viewer=None) -> QuerySet:
+    """The foreign countries visible companies are present in, with how many companies and products."""
     return (
-        ExportMarket.objects.values("country")
+        ExportMarket.objects.filter(company__in=companies_visible_to(viewer).values("pk"))
+        .values("country")
         .annotate(
             company_count=Count("company", distinct=True),
             product_count=Count("products", distinct=True),

@@ -6,14 +6,15 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from registry.services import model_update, unique_slug
+from registry.services import bump_version, lock_for_update, model_update, unique_slug
 
 from .models import (
     Company,
     CompanyStatus,
+    ContactPerson,
     ExportMarket,
     ExportRevenue,
     Province,
@@ -22,7 +23,14 @@ from .models import (
 )
 from .validators import normalize_tax_code
 
+DUPLICATE_TAX_CODE = "A company with this enterprise code is already registered."
+# Changing these on a verified company sends it back to pending review.
+IDENTITY_FIELDS = {"name", "tax_code"}
+EXPORT_MARKET_UPDATABLE_FIELDS = ["country", "kind", "since_year", "source", "note"]
+# Revenue rows are verified by officers, so ``verified`` is not among them.
+EXPORT_REVENUE_UPDATABLE_FIELDS = ["year", "country", "amount_usd", "source"]
 COMPANY_UPDATABLE_FIELDS = [
+    "tax_code",
     "name",
     "name_en",
     "short_name",
@@ -55,6 +63,19 @@ def source_upsert(
 
 
 @transaction.atomic
+def source_cite(
+    *, title: str, publisher: str = "", url: str = "", published_on: datetime.date | None = None
+) -> Source:
+    """The source an enterprise cites for a fact: the existing one with the same title and address, or a
+    new one with a key made from its title."""
+    existing = Source.objects.filter(title=title, url=url).first()
+    if existing is not None:
+        return existing
+    key = unique_slug(title, queryset=Source.objects.all(), field="key", max_length=90)
+    return source_upsert(key=key, title=title, publisher=publisher, url=url, published_on=published_on)
+
+
+@transaction.atomic
 def company_create(
     *,
     tax_code: str,
@@ -71,12 +92,11 @@ def company_create(
     description_vi: str = "",
     description_en: str = "",
     status: str = CompanyStatus.ACTIVE,
+    representative=None,
 ) -> Company:
-    """Register a company. The enterprise code is normalised (spaces and dots dropped) and checked."""
-    try:
-        tax_code = normalize_tax_code(tax_code)
-    except ValidationError as error:
-        raise ValidationError({"tax_code": error.error_list}) from error
+    """Register a company, unverified. The enterprise code is normalised (spaces and dots dropped) and
+    checked; ``representative``, when given, becomes the user who may keep the company up to date."""
+    tax_code = _normalized_tax_code(tax_code)
     company = Company(
         tax_code=tax_code,
         name=name,
@@ -94,15 +114,63 @@ def company_create(
         status=status,
     )
     company.full_clean()
-    company.save()
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent insert of the same code fails only this
+            company.save()
+    except IntegrityError as error:
+        raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
+    if representative is not None:
+        company.representatives.add(representative)
+    return company
+
+
+def _normalized_tax_code(tax_code: str) -> str:
+    try:
+        return normalize_tax_code(tax_code)
+    except ValidationError as error:
+        raise ValidationError({"tax_code": error.error_list}) from error
+
+
+@transaction.atomic
+def company_update(*, company: Company, data: dict, expected_version: int | None = None) -> Company:
+    """Change a company's profile (and, as a correction, its enterprise code). A change of identity
+    (name, enterprise code) of a verified company sends it back to pending review."""
+    company = lock_for_update(company, expected_version=expected_version)
+    if "tax_code" in data:
+        data = {**data, "tax_code": _normalized_tax_code(data["tax_code"])}
+    try:
+        with transaction.atomic():
+            company, changed = model_update(instance=company, fields=COMPANY_UPDATABLE_FIELDS, data=data)
+    except IntegrityError as error:
+        raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
+    if set(changed) & IDENTITY_FIELDS:
+        _back_to_review(company)
     return company
 
 
 @transaction.atomic
-def company_update(*, company: Company, data: dict) -> Company:
-    """Change a company's profile. The enterprise code and verification are not changed here."""
-    company, _ = model_update(instance=company, fields=COMPANY_UPDATABLE_FIELDS, data=data)
+def company_delete(*, company: Company, expected_version: int | None = None) -> None:
+    company = lock_for_update(company, expected_version=expected_version)
+    company.delete()
+
+
+@transaction.atomic
+def company_set_contact_persons(*, company: Company, contact_persons: list[dict]) -> Company:
+    """Replace the company's contact persons (each a dict of name, role, phone, email)."""
+    persons = [ContactPerson(company=company, **fields) for fields in contact_persons]
+    for person in persons:
+        person.full_clean(exclude=["company"])
+    company.contact_persons.all().delete()
+    ContactPerson.objects.bulk_create(persons)
+    bump_version(Company, company.pk)
     return company
+
+
+def _back_to_review(company: Company) -> None:
+    """A verified company whose identity or figures changed needs an officer's review again."""
+    if company.verification == VerificationState.VERIFIED:
+        Company.objects.filter(pk=company.pk).update(verification=VerificationState.PENDING)
+        company.verification = VerificationState.PENDING
 
 
 def company_refresh_product_search(*, company_ids) -> None:
@@ -119,15 +187,53 @@ def company_refresh_product_search(*, company_ids) -> None:
         Company.objects.filter(pk=company_id).update(search_products=text)
 
 
+def _officer_decision(company: Company, **fields) -> Company:
+    company = lock_for_update(company)
+    for name, value in fields.items():
+        setattr(company, name, value)
+    company.version += 1
+    company.full_clean()
+    company.save()
+    return company
+
+
 @transaction.atomic
 def company_verify(*, company: Company, by=None, at: datetime.datetime | None = None) -> Company:
-    """Mark a company verified, by an officer (``by``) or, for seed data, against the cited public records."""
-    company.verification = VerificationState.VERIFIED
-    company.verified_at = at or timezone.now()
-    company.verified_by = by
-    company.full_clean()
-    company.save(update_fields=["verification", "verified_at", "verified_by", "updated_at"])
-    return company
+    """Mark a company verified, by an officer (``by``)."""
+    return _officer_decision(
+        company,
+        verification=VerificationState.VERIFIED,
+        verified_at=at or timezone.now(),
+        verified_by=by,
+        verification_note="",
+    )
+
+
+@transaction.atomic
+def company_reject(*, company: Company, by, reason: str) -> Company:
+    """An officer refuses to verify the company, saying why."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the company is rejected."})
+    return _officer_decision(
+        company,
+        verification=VerificationState.REJECTED,
+        verified_at=None,
+        verified_by=by,
+        verification_note=reason.strip(),
+    )
+
+
+@transaction.atomic
+def company_suspend(*, company: Company, by, reason: str) -> Company:
+    """An officer suspends a company: it disappears from public lists until reinstated."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the company is suspended."})
+    return _officer_decision(company, status=CompanyStatus.SUSPENDED, verification_note=reason.strip())
+
+
+@transaction.atomic
+def company_reinstate(*, company: Company, by) -> Company:
+    return _officer_decision(company, status=CompanyStatus.ACTIVE, verification_note="")
 
 
 @transaction.atomic
@@ -145,13 +251,24 @@ def export_market_create(
     )
     market.full_clean()
     market.save()
+    bump_version(Company, company.pk)
     return market
 
 
 @transaction.atomic
-def export_market_update(*, market: ExportMarket, data: dict) -> ExportMarket:
-    market, _ = model_update(instance=market, fields=["since_year", "source", "note"], data=data)
+def export_market_update(*, market: ExportMarket, data: dict, expected_version: int | None = None) -> ExportMarket:
+    market = lock_for_update(market, expected_version=expected_version)
+    market, changed = model_update(instance=market, fields=EXPORT_MARKET_UPDATABLE_FIELDS, data=data)
+    if changed:
+        bump_version(Company, market.company_id)
     return market
+
+
+@transaction.atomic
+def export_market_delete(*, market: ExportMarket, expected_version: int | None = None) -> None:
+    market = lock_for_update(market, expected_version=expected_version)
+    market.delete()
+    bump_version(Company, market.company_id)
 
 
 @transaction.atomic
@@ -169,10 +286,28 @@ def export_revenue_create(
     )
     revenue.full_clean()
     revenue.save()
+    _figures_changed(company)
     return revenue
 
 
 @transaction.atomic
-def export_revenue_update(*, revenue: ExportRevenue, data: dict) -> ExportRevenue:
-    revenue, _ = model_update(instance=revenue, fields=["amount_usd", "source", "verified"], data=data)
+def export_revenue_update(
+    *, revenue: ExportRevenue, data: dict, expected_version: int | None = None
+) -> ExportRevenue:
+    revenue = lock_for_update(revenue, expected_version=expected_version)
+    revenue, changed = model_update(instance=revenue, fields=EXPORT_REVENUE_UPDATABLE_FIELDS, data=data)
+    if changed:
+        _figures_changed(revenue.company)
     return revenue
+
+
+@transaction.atomic
+def export_revenue_delete(*, revenue: ExportRevenue, expected_version: int | None = None) -> None:
+    revenue = lock_for_update(revenue, expected_version=expected_version)
+    revenue.delete()
+    _figures_changed(revenue.company)
+
+
+def _figures_changed(company: Company) -> None:
+    bump_version(Company, company.pk)
+    _back_to_review(company)

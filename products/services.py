@@ -8,11 +8,12 @@ from django.db import transaction
 
 from companies.models import Company, ExportMarket, Source
 from companies.services import company_refresh_product_search
-from registry.services import model_update, unique_slug
+from registry.services import bump_version, lock_for_update, model_update, unique_slug
 
 from .models import Category, Product, Standard
 
 PRODUCT_UPDATABLE_FIELDS = [
+    "company",
     "name",
     "category",
     "description_vi",
@@ -69,6 +70,18 @@ def standard_upsert(*, code: str, name: str, body: str, url: str = "") -> Standa
     return standard
 
 
+def company_markets_in(company: Company, countries: Iterable[str]) -> list[ExportMarket]:
+    """The company's export markets in these countries; every country must be one of its markets."""
+    countries = list(dict.fromkeys(countries))
+    markets = list(ExportMarket.objects.filter(company=company, country__in=countries))
+    missing = sorted(set(countries) - {market.country.code for market in markets})
+    if missing:
+        raise ValidationError(
+            {"markets": f"Not export markets of {company.tax_code}: {', '.join(missing)}. Add them as export markets first."}
+        )
+    return markets
+
+
 def _check_markets_belong_to(company: Company, export_markets: Iterable[ExportMarket]) -> list[ExportMarket]:
     export_markets = list(export_markets)
     foreign = [market for market in export_markets if market.company_id != company.pk]
@@ -115,6 +128,7 @@ def product_create(
     product.standards.set(standards)
     product.export_markets.set(export_markets)
     company_refresh_product_search(company_ids=[company.pk])
+    bump_version(Company, company.pk)
     return product
 
 
@@ -125,13 +139,39 @@ def product_update(
     data: dict,
     standards: Iterable[Standard] | None = None,
     export_markets: Iterable[ExportMarket] | None = None,
+    expected_version: int | None = None,
 ) -> Product:
-    """Change a product; ``standards`` and ``export_markets``, when given, replace the current sets."""
-    product, changed = model_update(instance=product, fields=PRODUCT_UPDATABLE_FIELDS, data=data)
-    if changed:
-        company_refresh_product_search(company_ids=[product.company_id])
-    if standards is not None:
+    """Change a product; ``standards`` and ``export_markets``, when given, replace the current sets. A
+    product moved to another company keeps none of its old company's export markets."""
+    product = lock_for_update(product, expected_version=expected_version)
+    previous_company_id = product.company_id
+    product, changed_fields = model_update(instance=product, fields=PRODUCT_UPDATABLE_FIELDS, data=data)
+    if product.company_id != previous_company_id and export_markets is None:
+        export_markets = []
+    relations_changed = False
+    if standards is not None and set(standards) != set(product.standards.all()):
         product.standards.set(standards)
+        relations_changed = True
     if export_markets is not None:
-        product.export_markets.set(_check_markets_belong_to(product.company, export_markets))
+        export_markets = _check_markets_belong_to(product.company, export_markets)
+        if set(export_markets) != set(product.export_markets.all()):
+            product.export_markets.set(export_markets)
+            relations_changed = True
+    if relations_changed and not changed_fields:
+        bump_version(Product, product.pk)  # model_update bumped it when a field changed
+        product.version += 1
+    if changed_fields or relations_changed:
+        company_ids = {previous_company_id, product.company_id}
+        company_refresh_product_search(company_ids=company_ids)
+        for company_id in company_ids:
+            bump_version(Company, company_id)
     return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product, expected_version: int | None = None) -> None:
+    product = lock_for_update(product, expected_version=expected_version)
+    company_id = product.company_id
+    product.delete()
+    company_refresh_product_search(company_ids=[company_id])
+    bump_version(Company, company_id)

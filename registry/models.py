@@ -7,10 +7,12 @@ HOME_COUNTRY = "VN"
 
 
 class TimeStampedModel(models.Model):
-    """Abstract base: when a row was created and last changed."""
+    """Abstract base: when a row was created and last changed, and a version that every change through
+    the services increments (the API's ETag, so concurrent edits are detected, never silently lost)."""
 
     created_at = models.DateTimeField(auto_now_add=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         abstract = True

@@ -44,11 +44,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
     "treebeard",
+    "accounts",
     "companies",
     "products",
     "seeds",
@@ -120,13 +123,41 @@ STORAGES = {
 # Serve static files straight from the apps when collectstatic has not run (development, tests).
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 
+# Shared cache: rate-limit counters live here, so limits hold across worker processes and servers.
+# Redis when REDIS_URL is set (production); otherwise a database table (`manage.py createcachetable`).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "registry_cache"}}
+
+# Rate limits, as DRF rates ("120/min", "5000/hour"): per anonymous client address, per signed-in user, and
+# per API key. Over the limit: 429 with Retry-After.
+THROTTLE_RATES = {
+    "anon": os.environ.get("THROTTLE_ANON", "120/min"),
+    "user": os.environ.get("THROTTLE_USER", "600/min"),
+    "api_key": os.environ.get("THROTTLE_API_KEY", "1200/min"),
+    "token": os.environ.get("THROTTLE_TOKEN", "10/min"),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadOnlyOrRegistryWriter"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttles.AnonymousRateThrottle",
+        "api.throttles.UserRateThrottle",
+        "api.throttles.ApiKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -150,6 +181,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Tags and operation ids from the resource, not the version: companies_list, products_retrieve, ...
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {"ForeignCountryEnum": "registry.filters.FOREIGN_COUNTRY_CHOICES"},
 }
 
 LOGGING = {

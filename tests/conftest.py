@@ -45,6 +45,16 @@ def pytest_configure(config):
     settings.STATIC_ROOT = None
     # The live server's thread must not keep a connection open, or the test database cannot be dropped.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Rate-limit counters in process memory, so that query-count tests count the API's own queries (the
+    # embedded default keeps them in a database table, production in Redis); emptied before each test.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -120,11 +130,14 @@ def make_company(db, source):
         )
         for country in markets:
             export_market_create(company=company, country=country, kind=MarketKind.EXPORT_SALES, source=source)
+        # Figures an officer has verified: the public lists, filters and ordering use only those.
         for year, amount in (revenue or {}).items():
-            export_revenue_create(company=company, year=year, amount_usd=Decimal(amount), source=source)
+            export_revenue_create(
+                company=company, year=year, amount_usd=Decimal(amount), source=source, verified=True
+            )
         for (year, country), amount in (country_revenue or {}).items():
             export_revenue_create(
-                company=company, year=year, amount_usd=Decimal(amount), source=source, country=country
+                company=company, year=year, amount_usd=Decimal(amount), source=source, country=country, verified=True
             )
         if verified:
             company_verify(company=company)

@@ -1,8 +1,9 @@
 """A scaled-down NetBox ``APIViewTestCases``: each resource declares its data, and the same tests cover
 list (with its query count), retrieve, create and the permission denial of every write.
 
-The v1 API is read-only, so "create" and the permission denial are the same assertion: every write
-method is answered with 405 and a JSON body, and no row is written.
+Reference data (categories, standards, provinces, markets by country) is read-only: every write answers
+405. Companies and products are written by their representatives: an anonymous write answers 401. Either
+way the body is JSON and no row is written. (Writes by each role: tests/api/test_writes.py.)
 """
 
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class Resource:
     expected_key: Callable[[dict], object]  # the value of ``key`` for that object
     list_queries: int  # whatever the number of rows
     paginated: bool = True
+    writable: bool = False  # writable by representatives: anonymous writes are 401, else 405 for everyone
 
     def __str__(self) -> str:
         return self.basename
@@ -37,6 +39,7 @@ RESOURCES = [
         detail_kwargs=lambda data: {"tax_code": data["misa"].tax_code},
         expected_key=lambda data: data["misa"].tax_code,
         list_queries=3,  # count, page, export markets
+        writable=True,
     ),
     Resource(
         basename="product",
@@ -45,6 +48,7 @@ RESOURCES = [
         detail_kwargs=lambda data: {"pk": data["accounting"].pk},
         expected_key=lambda data: data["accounting"].pk,
         list_queries=4,  # count, page, standards, export markets
+        writable=True,
     ),
     Resource(
         basename="category",
@@ -116,29 +120,36 @@ def test_retrieve(api_client, registry, resource):
 
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=str)
-def test_create_is_not_allowed(api_client, registry, resource):
+def test_anonymous_create_is_refused(api_client, registry, resource):
     before = resource.model.objects.count()
     response = api_client.post(
         reverse(f"{resource.basename}-list"), {"name": "Injected", "tax_code": "0100684378"}, format="json"
     )
-    assert response.status_code == 405
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": 'Method "POST" not allowed.'}
+    if resource.writable:
+        assert response.status_code == 401
+        assert response.json() == {"detail": "Authentication credentials were not provided."}
+    else:
+        assert response.status_code == 405
+        assert response.json() == {"detail": 'Method "POST" not allowed.'}
     assert resource.model.objects.count() == before
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 @pytest.mark.parametrize("resource", DETAIL_RESOURCES, ids=str)
-def test_writes_to_an_object_are_denied(api_client, registry, resource, method):
+def test_anonymous_writes_to_an_object_are_refused(api_client, registry, resource, method):
     url = reverse(f"{resource.basename}-detail", kwargs=resource.detail_kwargs(registry))
     before = api_client.get(url).json()
     count = resource.model.objects.count()
 
     response = getattr(api_client, method)(url, {"name": "Overwritten"}, format="json")
 
-    assert response.status_code == 405
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+    if resource.writable:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 405
+        assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
     assert resource.model.objects.count() == count
     assert api_client.get(url).json() == before
 

@@ -1,0 +1,40 @@
+"""How callers prove who they are: API keys (third-party apps), bearer tokens (enterprise representatives
+and officers) and the session (the browsable API)."""
+
+from rest_framework.authentication import BaseAuthentication, TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_api_key.permissions import KeyParser
+
+from accounts.models import ApiKey
+
+
+class BearerTokenAuthentication(TokenAuthentication):
+    """``Authorization: Bearer <token>``, the token from ``POST /api/v1/auth/token/``."""
+
+    keyword = "Bearer"
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """``Authorization: Api-Key <key>``: the request acts for the key's owner, with the key's scope."""
+
+    key_parser = KeyParser()
+
+    def authenticate(self, request):
+        key = self.key_parser.get(request)
+        if not key:
+            return None
+        try:
+            api_key = ApiKey.objects.select_related("owner").get(prefix=key.partition(".")[0], revoked=False)
+        except ApiKey.DoesNotExist as error:
+            raise AuthenticationFailed("Invalid or revoked API key.") from error
+        if not api_key.is_valid(key):
+            raise AuthenticationFailed("Invalid or revoked API key.")
+        if api_key.has_expired:
+            raise AuthenticationFailed("This API key has expired.")
+        if not api_key.owner.is_active:
+            raise AuthenticationFailed("The owner of this API key is inactive.")
+        api_key.mark_used()
+        return api_key.owner, api_key
+
+    def authenticate_header(self, request):
+        return 'Api-Key realm="api", Bearer realm="api"'

@@ -1,0 +1,54 @@
+"""ETags and conditional requests.
+
+Every detail response carries ``ETag: "<version>"``, the version the domain services bump on each change
+(a company's also on each change of its products, markets and figures). ``If-None-Match`` on a GET answers
+304 when nothing changed; ``If-Match`` on PUT, PATCH and DELETE makes the service refuse the write with 412
+when the record changed meanwhile, so no edit is silently lost.
+"""
+
+import re
+
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+
+_ENTITY_TAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record has changed since you read it: read it again (GET) and retry with its new ETag."
+    default_code = "precondition_failed"
+
+
+def etag(obj) -> str:
+    return f'"{obj.version}"'
+
+
+class ConditionalRequestsMixin:
+    def with_etag(self, response: Response, obj) -> Response:
+        if not hasattr(obj, "version"):
+            return response  # reference data (categories, provinces, standards) is not versioned
+        response["ETag"] = etag(obj)
+        # The same URL answers differently to representatives and officers (sensitive fields).
+        response["Vary"] = "Accept, Authorization, Cookie"
+        return response
+
+    def conditional_retrieve(self, obj) -> Response:
+        if_none_match = self.request.headers.get("If-None-Match")
+        if if_none_match is not None and hasattr(obj, "version"):
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            if "*" in tags or etag(obj) in tags:
+                return self.with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), obj)
+        return self.with_etag(Response(self.get_serializer(obj).data), obj)
+
+    def expected_version(self) -> int | None:
+        """The version named by ``If-Match``; None when the header is absent or ``*``. A header that names no
+        version this API ever issued cannot match: 412."""
+        if_match = self.request.headers.get("If-Match")
+        if if_match is None or if_match.strip() == "*":
+            return None
+        match = _ENTITY_TAG.match(if_match)
+        if match is None:
+            raise PreconditionFailed('If-Match must be one ETag of this API, such as "3".')
+        return int(match.group(1))
