@@ -4,6 +4,7 @@ Unknown query parameters are a 400, so that a typo (``?provnce=01``) is reported
 answering an unfiltered page. Filters apply to lists only: a detail URL names its object.
 """
 
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
 # Parameters every endpoint accepts: DRF's renderer choice.
@@ -22,6 +23,14 @@ class StrictQueryParametersMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        repeated = sorted(name for name in request.query_params if len(request.query_params.getlist(name)) > 1)
+        if repeated:
+            raise ValidationError(
+                {
+                    name: ["Give this parameter once (several values of a filter: separate them with commas)."]
+                    for name in repeated
+                }
+            )
         if self.action == "list":
             known = self.known_query_parameters()
             unknown = sorted(set(request.query_params) - known)
@@ -35,3 +44,11 @@ class StrictQueryParametersMixin:
         if self.action != "list":
             return queryset
         return super().filter_queryset(queryset)
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, without its HTML form in the browsable API: that form lists every choice of every
+    filter (every company, for ``company``), which does not scale; the OpenAPI docs describe the filters."""
+
+    def to_html(self, request, queryset, view):
+        return None

@@ -7,11 +7,20 @@ even more so with DEBUG on), CSRF failures, and unhandled exceptions (500).
 import logging
 from http import HTTPStatus
 
-from django.http import JsonResponse
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, JsonResponse
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+
+
+# Exceptions Django itself turns into a 4xx (too many query parameters, an unknown URL, a denied request).
+CLIENT_ERRORS = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
+
+
+def _under_api(request) -> bool:
+    return request.path == API_PREFIX.rstrip("/") or request.path.startswith(API_PREFIX)
 
 
 def _is_json(response) -> bool:
@@ -24,7 +33,7 @@ class JsonErrorsUnderApiMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(API_PREFIX) and response.status_code >= 400 and not _is_json(response):
+        if _under_api(request) and response.status_code >= 400 and not _is_json(response):
             # A DRF error drawn as HTML by the browsable API keeps its body (which names the bad parameter).
             data = getattr(response, "data", None)
             if isinstance(data, (dict, list)):
@@ -33,8 +42,8 @@ class JsonErrorsUnderApiMiddleware:
         return response
 
     def process_exception(self, request, exception):
-        if not request.path.startswith(API_PREFIX):
-            return None
+        if not _under_api(request) or isinstance(exception, CLIENT_ERRORS):
+            return None  # Django answers these with their 4xx status; __call__ makes the body JSON
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return self._json_error(500)
 

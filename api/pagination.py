@@ -34,7 +34,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as error:
-            raise NotFound({self.page_query_param: [str(error.detail)]}) from error
+            raise NotFound(f"Page {raw} does not exist: {error.detail}") from error
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -1,6 +1,7 @@
 """Output serializers of the public read API, version 1. Field names are the contract third-party apps
 rely on: add fields, never rename or remove them within v1."""
 
+from django.db import models
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,25 +12,41 @@ from products.models import Category, Product, Standard
 COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Z]{2}$", "example": "JP"}
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class OutputSerializer(serializers.ModelSerializer):
+    """A response shape. Every field is read-only, so the schema says it is always present, except fields
+    declared with ``required=False``: those are present only for some callers. Addresses are plain
+    strings (an empty one is "", not an invalid URI)."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.URLField: serializers.CharField}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            optional = name in self._declared_fields and not field.read_only and field.required is False
+            if not optional:
+                field.read_only = True
+        return fields
+
+
+class SourceSerializer(OutputSerializer):
     class Meta:
         model = Source
         fields = ["key", "title", "publisher", "url", "published_on"]
 
 
-class ProvinceSerializer(serializers.ModelSerializer):
+class ProvinceSerializer(OutputSerializer):
     class Meta:
         model = Province
         fields = ["code", "name", "division_type"]
 
 
-class ProvinceBriefSerializer(serializers.ModelSerializer):
+class ProvinceBriefSerializer(OutputSerializer):
     class Meta:
         model = Province
         fields = ["code", "name"]
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(OutputSerializer):
     parent = serializers.CharField(
         source="parent_slug", allow_null=True, read_only=True, help_text="Slug of the parent category; null for a root."
     )
@@ -39,25 +56,25 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "name_en", "parent", "depth"]
 
 
-class CategoryBriefSerializer(serializers.ModelSerializer):
+class CategoryBriefSerializer(OutputSerializer):
     class Meta:
         model = Category
         fields = ["slug", "name", "name_en"]
 
 
-class StandardSerializer(serializers.ModelSerializer):
+class StandardSerializer(OutputSerializer):
     class Meta:
         model = Standard
         fields = ["code", "name", "body", "url"]
 
 
-class StandardBriefSerializer(serializers.ModelSerializer):
+class StandardBriefSerializer(OutputSerializer):
     class Meta:
         model = Standard
         fields = ["code", "name"]
 
 
-class CompanyBriefSerializer(serializers.ModelSerializer):
+class CompanyBriefSerializer(OutputSerializer):
     class Meta:
         model = Company
         fields = ["tax_code", "name"]
@@ -76,7 +93,7 @@ class LatestExportRevenueSerializer(serializers.Serializer):
     amount_usd = serializers.DecimalField(max_digits=16, decimal_places=2, source="latest_export_revenue_usd")
 
 
-class CompanySerializer(serializers.ModelSerializer):
+class CompanySerializer(OutputSerializer):
     province = ProvinceBriefSerializer()
     verified = serializers.BooleanField(source="is_verified", help_text="Whether a ministry officer verified the company.")
     markets = CountryCodesField(
@@ -113,7 +130,7 @@ class CompanySerializer(serializers.ModelSerializer):
         return LatestExportRevenueSerializer(company).data
 
 
-class CompanyProductSerializer(serializers.ModelSerializer):
+class CompanyProductSerializer(OutputSerializer):
     category = CategoryBriefSerializer()
     certified = serializers.BooleanField(source="is_certified")
 
@@ -122,7 +139,7 @@ class CompanyProductSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "category", "maturity", "certified"]
 
 
-class ExportMarketSerializer(serializers.ModelSerializer):
+class ExportMarketSerializer(OutputSerializer):
     country = serializers.CharField(source="country.code", help_text="ISO 3166-1 alpha-2 code.")
     country_name = serializers.CharField(source="country.name")
     products = serializers.PrimaryKeyRelatedField(
@@ -135,7 +152,7 @@ class ExportMarketSerializer(serializers.ModelSerializer):
         fields = ["country", "country_name", "kind", "since_year", "products", "note", "source"]
 
 
-class ExportRevenueSerializer(serializers.ModelSerializer):
+class ExportRevenueSerializer(OutputSerializer):
     country = serializers.SerializerMethodField(help_text="ISO alpha-2 code, or null for the total of all markets.")
     source = SourceSerializer()
 
@@ -148,7 +165,7 @@ class ExportRevenueSerializer(serializers.ModelSerializer):
         return revenue.country.code or None
 
 
-class ContactPersonSerializer(serializers.ModelSerializer):
+class ContactPersonSerializer(OutputSerializer):
     class Meta:
         model = ContactPerson
         fields = ["name", "role", "phone", "email"]
@@ -212,7 +229,7 @@ class ExportRevenueResourceSerializer(ExportRevenueSerializer):
         fields = ["id", "company", *ExportRevenueSerializer.Meta.fields]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(OutputSerializer):
     company = CompanyBriefSerializer()
     category = CategoryBriefSerializer()
     standards = StandardBriefSerializer(many=True)

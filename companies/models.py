@@ -235,3 +235,41 @@ class ExportRevenue(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.company.tax_code} {self.year} {self.country.code or 'total'}: {self.amount_usd} USD"
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    DELETE = "delete", "Deleted"
+
+
+class ChangeEvent(models.Model):
+    """One create, change or delete of a registry record: the audit log and the change feed in one table.
+
+    ``id`` orders all changes and is the feed's cursor. ``changes`` holds every changed field's old and new
+    value (for officers). ``public_data`` is what the public may see of the record after the change (None:
+    not public, or deleted); ``public_changed`` says whether that differs from before, so the public feed
+    shows exactly the changes that alter the public state, including records becoming hidden.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    object_type = models.CharField(max_length=30)
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=ChangeAction.choices)
+    changes = models.JSONField(default=dict)
+    public_data = models.JSONField(null=True)
+    public_changed = models.BooleanField(default=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_key = models.ForeignKey("accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-id"]),
+            models.Index(fields=["public_changed", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type} {self.object_id}"

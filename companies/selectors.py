@@ -52,7 +52,10 @@ def company_list(viewer=None) -> QuerySet[Company]:
         companies_visible_to(viewer)
         .select_related("province")
         .with_latest_export_revenue()
-        .prefetch_related(Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")))
+        .defer("search_name", "search_body", "search_products")
+        .prefetch_related(
+            Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country").order_by())
+        )
     )
 
 

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from registry.services import bump_version, lock_for_update, model_update, unique_slug
 
+from .changes import record_change, record_company_dependents, record_company_products, snapshot
 from .models import (
+    ChangeAction,
     Company,
     CompanyStatus,
     ContactPerson,
@@ -121,6 +123,7 @@ def company_create(
         raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
     if representative is not None:
         company.representatives.add(representative)
+    record_change(company, ChangeAction.CREATE)
     return company
 
 
@@ -136,6 +139,7 @@ def company_update(*, company: Company, data: dict, expected_version: int | None
     """Change a company's profile (and, as a correction, its enterprise code). A change of identity
     (name, enterprise code) of a verified company sends it back to pending review."""
     company = lock_for_update(company, expected_version=expected_version)
+    before = snapshot(company)
     if "tax_code" in data:
         data = {**data, "tax_code": _normalized_tax_code(data["tax_code"])}
     try:
@@ -145,12 +149,17 @@ def company_update(*, company: Company, data: dict, expected_version: int | None
         raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
     if set(changed) & IDENTITY_FIELDS:
         _back_to_review(company)
+    _company_changed(company, before)
     return company
 
 
 @transaction.atomic
 def company_delete(*, company: Company, expected_version: int | None = None) -> None:
     company = lock_for_update(company, expected_version=expected_version)
+    for dependents in (company.products.all(), company.export_markets.all(), company.export_revenues.all()):
+        for dependent in dependents:
+            record_change(dependent, ChangeAction.DELETE)
+    record_change(company, ChangeAction.DELETE)
     company.delete()
 
 
@@ -160,10 +169,20 @@ def company_set_contact_persons(*, company: Company, contact_persons: list[dict]
     persons = [ContactPerson(company=company, **fields) for fields in contact_persons]
     for person in persons:
         person.full_clean(exclude=["company"])
+    before = snapshot(company)
     company.contact_persons.all().delete()
     ContactPerson.objects.bulk_create(persons)
     bump_version(Company, company.pk)
+    record_change(company, ChangeAction.UPDATE, before=before)
     return company
+
+
+def _company_changed(company: Company, before: dict) -> None:
+    """Log a change of the company and, when what the public sees of its records depends on it (status,
+    enterprise code), the new public view of its products, markets and figures."""
+    event = record_change(company, ChangeAction.UPDATE, before=before)
+    if event is not None and {"status", "tax_code"} & set(event.changes):
+        record_company_dependents(company)
 
 
 def _back_to_review(company: Company) -> None:
@@ -189,11 +208,13 @@ def company_refresh_product_search(*, company_ids) -> None:
 
 def _officer_decision(company: Company, **fields) -> Company:
     company = lock_for_update(company)
+    before = snapshot(company)
     for name, value in fields.items():
         setattr(company, name, value)
     company.version += 1
     company.full_clean()
     company.save()
+    _company_changed(company, before)
     return company
 
 
@@ -252,23 +273,29 @@ def export_market_create(
     market.full_clean()
     market.save()
     bump_version(Company, company.pk)
+    record_change(market, ChangeAction.CREATE)
     return market
 
 
 @transaction.atomic
 def export_market_update(*, market: ExportMarket, data: dict, expected_version: int | None = None) -> ExportMarket:
     market = lock_for_update(market, expected_version=expected_version)
+    before = snapshot(market)
     market, changed = model_update(instance=market, fields=EXPORT_MARKET_UPDATABLE_FIELDS, data=data)
     if changed:
         bump_version(Company, market.company_id)
+        record_change(market, ChangeAction.UPDATE, before=before)
+        record_company_products(market.company_id)  # products sold there now list another country
     return market
 
 
 @transaction.atomic
 def export_market_delete(*, market: ExportMarket, expected_version: int | None = None) -> None:
     market = lock_for_update(market, expected_version=expected_version)
+    record_change(market, ChangeAction.DELETE)
     market.delete()
     bump_version(Company, market.company_id)
+    record_company_products(market.company_id)  # products sold there no longer list it
 
 
 @transaction.atomic
@@ -286,6 +313,7 @@ def export_revenue_create(
     )
     revenue.full_clean()
     revenue.save()
+    record_change(revenue, ChangeAction.CREATE)
     _figures_changed(company)
     return revenue
 
@@ -295,19 +323,39 @@ def export_revenue_update(
     *, revenue: ExportRevenue, data: dict, expected_version: int | None = None
 ) -> ExportRevenue:
     revenue = lock_for_update(revenue, expected_version=expected_version)
+    before = snapshot(revenue)
     revenue, changed = model_update(instance=revenue, fields=EXPORT_REVENUE_UPDATABLE_FIELDS, data=data)
     if changed:
+        record_change(revenue, ChangeAction.UPDATE, before=before)
         _figures_changed(revenue.company)
+    return revenue
+
+
+@transaction.atomic
+def export_revenue_verify(*, revenue: ExportRevenue, by) -> ExportRevenue:
+    """An officer confirms a figure: it becomes public."""
+    revenue = lock_for_update(revenue)
+    before = snapshot(revenue)
+    revenue.verified = True
+    revenue.version += 1
+    revenue.save(update_fields=["verified", "version", "updated_at"])
+    bump_version(Company, revenue.company_id)
+    record_change(revenue, ChangeAction.UPDATE, before=before)
     return revenue
 
 
 @transaction.atomic
 def export_revenue_delete(*, revenue: ExportRevenue, expected_version: int | None = None) -> None:
     revenue = lock_for_update(revenue, expected_version=expected_version)
+    record_change(revenue, ChangeAction.DELETE)
     revenue.delete()
     _figures_changed(revenue.company)
 
 
 def _figures_changed(company: Company) -> None:
+    """A company's figures changed: its version moves, and a verified company goes back to review."""
+    company = Company.objects.get(pk=company.pk)
+    before = snapshot(company)
     bump_version(Company, company.pk)
     _back_to_review(company)
+    _company_changed(company, before)

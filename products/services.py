@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from companies.models import Company, ExportMarket, Source
+from companies.changes import record_change, snapshot
+from companies.models import ChangeAction, Company, ExportMarket, Source
 from companies.services import company_refresh_product_search
 from registry.services import bump_version, lock_for_update, model_update, unique_slug
 
@@ -129,6 +130,7 @@ def product_create(
     product.export_markets.set(export_markets)
     company_refresh_product_search(company_ids=[company.pk])
     bump_version(Company, company.pk)
+    record_change(product, ChangeAction.CREATE)
     return product
 
 
@@ -144,6 +146,7 @@ def product_update(
     """Change a product; ``standards`` and ``export_markets``, when given, replace the current sets. A
     product moved to another company keeps none of its old company's export markets."""
     product = lock_for_update(product, expected_version=expected_version)
+    before = snapshot(product)
     previous_company_id = product.company_id
     product, changed_fields = model_update(instance=product, fields=PRODUCT_UPDATABLE_FIELDS, data=data)
     if product.company_id != previous_company_id and export_markets is None:
@@ -165,6 +168,7 @@ def product_update(
         company_refresh_product_search(company_ids=company_ids)
         for company_id in company_ids:
             bump_version(Company, company_id)
+        record_change(product, ChangeAction.UPDATE, before=before)
     return product
 
 
@@ -172,6 +176,7 @@ def product_update(
 def product_delete(*, product: Product, expected_version: int | None = None) -> None:
     product = lock_for_update(product, expected_version=expected_version)
     company_id = product.company_id
+    record_change(product, ChangeAction.DELETE)
     product.delete()
     company_refresh_product_search(company_ids=[company_id])
     bump_version(Company, company_id)

@@ -6,6 +6,7 @@ valid), never silently ignored and never an empty page.
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django_countries import countries
 
@@ -47,6 +48,7 @@ class YearFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1900)
         kwargs.setdefault("max_value", 2100)
+        kwargs.setdefault("error_messages", {"invalid": "Enter a year: a whole number from 1900 to 2100."})
         super().__init__(*args, **kwargs)
 
 
@@ -57,9 +59,15 @@ class UpperCaseChoiceField(forms.ChoiceField):
     def to_python(self, value):
         return super().to_python(value).strip().upper()
 
+    def validate(self, value):
+        if value == "":
+            raise forms.ValidationError("An empty country code: remove the extra comma.", code="invalid_choice")
+        super().validate(value)
+
 
 class CountryCodesFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    """One or more ISO 3166-1 alpha-2 codes of foreign countries, comma-separated; matches any of them."""
+    """One or more ISO 3166-1 alpha-2 codes of foreign countries, comma-separated; matches any of them.
+    An empty item (``market=JP,`` or ``market=,``) is an error, not a silent "matches nothing"."""
 
     field_class = UpperCaseChoiceField
 
@@ -79,11 +87,21 @@ class CountryCodesFilter(django_filters.BaseInFilter, django_filters.ChoiceFilte
 
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Ordering with empty values last in both directions and the primary key as the final tie-breaker,
-    so pages never overlap."""
+    so pages never overlap. An invalid or empty item is a 400 that lists the valid values."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        valid = ", ".join(value for value, _label in self.extra["choices"])
+        self.extra["error_messages"] = {
+            "invalid_choice": f"“%(value)s” is not a valid ordering. Valid values: {valid}.",
+            "invalid_list": "Enter a comma-separated list of orderings.",
+        }
 
     def filter(self, qs, value):
         if not value:
             return qs
+        if "" in value:
+            raise ValidationError({"ordering": ["An empty ordering: remove the extra comma."]})
         expressions = []
         for param in value:
             descending = param.startswith("-")

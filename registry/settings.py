@@ -74,7 +74,8 @@ ROOT_URLCONF = "registry.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # registry/templates overrides third-party templates (e.g. the ReDoc page, without its CDN fonts).
+        "DIRS": [BASE_DIR / "registry" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -158,7 +159,7 @@ REST_FRAMEWORK = {
         "api.throttles.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["api.filtering.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

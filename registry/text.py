@@ -24,8 +24,10 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     text = _INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFD", text.casefold())
-    text = _COMBINING.sub("", text).replace("đ", "d")
+    # NFKC first: full-width and other compatibility forms become plain letters and digits.
+    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
+    # ð (U+00F0, from Ð) is a frequent mis-encoding of đ.
+    text = _COMBINING.sub("", text).replace("đ", "d").replace("ð", "d")
     text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text).strip()
 

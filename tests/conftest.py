@@ -280,3 +280,124 @@ def make_companies(make_company, make_product, standards):
 
     return make
 
+
+
+# --- roles: users, officers, bearer tokens and API keys ----------------------------------------------
+
+
+@pytest.fixture
+def make_user(db):
+    """Factory: ``make_user("alice", represents=[company], officer=False)``. No password (hashing one costs
+    a quarter of a second); sign in with ``bearer_client`` or an API key instead."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import OFFICERS_GROUP
+
+    def make(username: str, *, represents=(), officer: bool = False, **fields):
+        user = get_user_model().objects.create_user(username=username, **fields)
+        for company in represents:
+            company.representatives.add(user)
+        if officer:
+            user.groups.add(Group.objects.get(name=OFFICERS_GROUP))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def bearer_client(db):
+    """Factory: an ``APIClient`` that sends ``Authorization: Bearer <token>`` of ``user``'s token."""
+    from rest_framework.authtoken.models import Token
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_key_client(db):
+    """Factory: an ``APIClient`` that sends ``Authorization: Api-Key <key>`` of a new key of ``user`` with
+    ``scope`` ("read" or "write"); the ``ApiKey`` row is ``client.api_key``."""
+    from accounts.services import api_key_issue
+
+    def make(user, scope: str = "read", **fields) -> APIClient:
+        api_key, key = api_key_issue(owner=user, name=fields.pop("name", f"{scope} app"), scope=scope, **fields)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        client.api_key = api_key
+        client.key = key
+        return client
+
+    return make
+
+
+@pytest.fixture
+def world(make_company, make_product, make_user, standards):
+    """Two companies, each with an export market (own: JP, other: US), a verified revenue figure and a
+    product; the representative of each, an officer, and a stranger (signed in, represents nothing).
+
+    Rows are read back fresh by the tests: the services bump versions after these objects were built."""
+    from types import SimpleNamespace
+
+    own = make_company(name="Công ty Phần mềm Nhà", markets=["JP"], revenue={2023: 1000})
+    other = make_company(name="Công ty Công nghệ Láng Giềng", markets=["US"], revenue={2023: 2000})
+    return SimpleNamespace(
+        own=own,
+        other=other,
+        product=make_product(own, name="Phần mềm nhà", markets=["JP"]),
+        other_product=make_product(other, name="Phần mềm láng giềng", markets=["US"]),
+        market=own.export_markets.get(),
+        other_market=other.export_markets.get(),
+        revenue=own.export_revenues.get(),
+        other_revenue=other.export_revenues.get(),
+        rep=make_user("rep", represents=[own]),
+        other_rep=make_user("other_rep", represents=[other]),
+        officer=make_user("officer", officer=True),
+        stranger=make_user("stranger"),
+    )
+
+
+ROLES = [
+    "anonymous",
+    "representative",  # of ``world.own``, by bearer token
+    "other_representative",  # of ``world.other`` only
+    "officer",
+    "read_key",  # the representative's read-only API key
+    "write_key",  # the representative's write-scope API key
+    "stranger_write_key",  # a write-scope key of a user who represents no company
+]
+
+
+@pytest.fixture
+def client_as(world, bearer_client, api_key_client):
+    """``client_as("officer")``: an ``APIClient`` acting in one of ``ROLES`` on ``world``."""
+
+    def make(role: str) -> APIClient:
+        return {
+            "anonymous": lambda: APIClient(),
+            "representative": lambda: bearer_client(world.rep),
+            "other_representative": lambda: bearer_client(world.other_rep),
+            "officer": lambda: bearer_client(world.officer),
+            "read_key": lambda: api_key_client(world.rep, "read"),
+            "write_key": lambda: api_key_client(world.rep, "write"),
+            "stranger_write_key": lambda: api_key_client(world.stranger, "write"),
+        }[role]()
+
+    return make
+
+
+def registry_state() -> dict:
+    """Every row a write could touch, to show that a refused write changed nothing."""
+    from companies.models import Company, ContactPerson, ExportMarket, ExportRevenue, Source
+    from products.models import Product
+
+    models = [Company, ContactPerson, Product, ExportMarket, ExportRevenue, Source]
+    through = [Company.representatives.through, Product.standards.through, Product.export_markets.through]
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values()) for model in [*models, *through]
+    }

@@ -60,3 +60,14 @@ def test_schema_endpoint_serves_json(client, db):
     body = json.loads(response.content)
     assert body["openapi"].startswith("3.")
     assert "/api/v1/companies/{tax_code}/" in body["paths"]
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_documentation_pages_load_nothing_from_other_hosts(client, db, path):
+    import re
+
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.findall(r"(?:src|href)=[\"']?(https?:)?//", page) == []
+    assert "/static/drf_spectacular_sidecar/" in page

@@ -117,7 +117,8 @@ def test_pages_link_to_each_other(api_client, registry):
 
 def test_page_past_the_end_is_404_naming_the_page(api_client, registry):
     body = get_json(api_client, "company-list", {"page": "9"}, status=404)
-    assert list(body) == ["page"]
+    assert list(body) == ["detail"]  # the documented error shape
+    assert body["detail"].startswith("Page 9 does not exist")
 
 
 def test_default_page_size_is_20(api_client, make_company):
@@ -206,3 +207,43 @@ def test_browsable_api_still_renders_successful_pages(api_client, registry):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert "Công ty Cổ phần MISA" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"ordering": ","}, "ordering"),
+        ({"ordering": "name,"}, "ordering"),
+        ({"market": ","}, "market"),
+        ({"market": "JP,"}, "market"),
+        ({"market": " "}, "market"),
+    ],
+)
+def test_empty_items_of_a_list_are_a_400(api_client, registry, params, parameter):
+    assert_400_naming(api_client, "company-list", params, parameter)
+
+
+def test_a_repeated_parameter_is_a_400_not_last_one_wins(api_client, registry):
+    response = api_client.get(reverse("company-list") + "?province=01&province=48")
+    assert response.status_code == 400
+    assert list(response.json()) == ["province"]
+
+
+def test_too_many_query_parameters_is_a_400_json(api_client, db):
+    query = "&".join(f"p{index}=1" for index in range(1100))
+    response = api_client.get(reverse("company-list") + "?" + query)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
+def test_api_without_trailing_slash_is_json(api_client, db):
+    response = api_client.get("/api")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+
+
+def test_invalid_values_say_what_is_valid(api_client, registry):
+    (ordering,) = assert_400_naming(api_client, "company-list", {"ordering": "size"}, "ordering")
+    assert "founded_year" in ordering and "-export_revenue" in ordering
+    (year,) = assert_400_naming(api_client, "company-list", {"founded_from": "abc"}, "founded_from")
+    assert "1900" in year and "2100" in year

@@ -4,6 +4,7 @@ import unicodedata
 
 import pytest
 
+from companies.models import Company
 from products.models import Category
 from products.services import category_upsert, product_update
 from tests.conftest import DANANG_SOFT, GIAI_PHAP_SO, MISA
@@ -113,11 +114,12 @@ def test_search_of_maximum_length_is_accepted(api_client, registry):
     assert body["count"] == 0
 
 
-def test_field_separator_of_the_stored_text_is_not_searchable(api_client, registry):
-    # The folded names are stored joined with " | " (registry.text.fold_join); searching for the separator
-    # must not match every company that has an English or short name.
-    assert tax_codes(api_client, {"search": "|"}) == []
-    assert product_names(api_client, {"search": "|"}) == []
+def test_a_phrase_does_not_span_two_stored_names(make_company):
+    # The folded names are stored one per line (registry.text.fold_join): "alpha beta" is in no single name.
+    company = make_company(name="Công ty Alpha", name_en="Beta Corporation")
+    assert Company.objects.search("alpha beta").get(pk=company.pk).search_rank == 1  # each word in a name
+    assert Company.objects.search("beta corporation").get(pk=company.pk).search_rank == 2  # the phrase
+    assert not Company.objects.search("|").exists()
 
 
 def test_company_search_follows_a_renamed_product(api_client, registry):

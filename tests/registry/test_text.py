@@ -55,3 +55,8 @@ def test_fold_join_separates_parts_and_skips_empty_ones():
 
 def test_search_terms_are_folded_and_deduplicated_in_order():
     assert search_terms("Phần mềm  PHẦN mềm kế") == ["phan", "mem", "ke"]
+
+
+def test_eth_and_full_width_letters_fold():
+    assert fold("ÐÀ NẴNG") == "da nang"  # Ð (U+00D0) is a frequent mis-encoding of Đ
+    assert fold("ＦＰＴ") == "fpt"
