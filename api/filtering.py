@@ -17,8 +17,10 @@ class StrictQueryParametersMixin:
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None:
             known.update(filterset_class.base_filters)
-        if self.paginator is not None:
-            known.update({self.paginator.page_query_param, self.paginator.page_size_query_param})
+        for attribute in ("page_query_param", "page_size_query_param", "limit_query_param"):
+            name = getattr(self.paginator, attribute, None)
+            if name:
+                known.add(name)
         return known
 
     def initial(self, request, *args, **kwargs):

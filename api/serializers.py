@@ -6,7 +6,7 @@ from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from companies.models import Company, ContactPerson, ExportMarket, ExportRevenue, Province, Source
+from companies.models import ChangeEvent, Company, ContactPerson, ExportMarket, ExportRevenue, Province, Source
 from products.models import Category, Product, Standard
 
 COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Z]{2}$", "example": "JP"}
@@ -270,3 +270,37 @@ class MarketSerializer(serializers.Serializer):
 
     def get_name(self, row) -> str:
         return countries.name(row["country"])
+
+
+class ChangeSerializer(OutputSerializer):
+    """One change of the public state, for apps that keep in sync. Replaying them in order, keeping for
+    each (object_type, object_id) the last ``data`` and dropping it on ``delete``, gives the registry's
+    current public state."""
+
+    cursor = serializers.IntegerField(source="pk", help_text="This change's position; read on with since=<cursor>.")
+    action = serializers.SerializerMethodField(
+        help_text="upsert: the record is (now) public with this data; delete: it is gone or no longer public."
+    )
+    data = serializers.JSONField(source="public_data", allow_null=True, help_text="The public fields after the change.")
+
+    class Meta:
+        model = ChangeEvent
+        fields = ["cursor", "at", "object_type", "object_id", "action", "data"]
+
+    def get_action(self, event) -> str:
+        return "delete" if event.public_data is None else "upsert"
+
+
+class AuditChangeSerializer(ChangeSerializer):
+    """The same change as an officer reads it: what exactly happened, each changed field's old and new
+    value, and who did it through which client."""
+
+    change = serializers.CharField(source="action", help_text="create, update or delete.")
+    changes = serializers.JSONField(help_text="Each changed field: [old value, new value].")
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    api_key = serializers.CharField(
+        source="api_key.prefix", allow_null=True, default=None, help_text="Prefix of the API key used, if any."
+    )
+
+    class Meta(ChangeSerializer.Meta):
+        fields = [*ChangeSerializer.Meta.fields, "change", "changes", "actor", "api_key"]

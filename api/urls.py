@@ -16,6 +16,7 @@ router.register("markets", views.MarketViewSet, basename="market")
 router.register("export-markets", views.ExportMarketViewSet, basename="export-market")
 router.register("export-revenues", views.ExportRevenueViewSet, basename="export-revenue")
 router.register("api-keys", auth_views.ApiKeyViewSet, basename="api-key")
+router.register("changes", views.ChangeFeedViewSet, basename="change")
 
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -4,17 +4,26 @@ unknown query parameters, and reading the written object back through the viewer
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from accounts.models import ApiKey
+from accounts.roles import is_officer
 from companies import services as company_services
-from companies.filters import CompanyFilterSet
+from companies.filters import ChangeEventFilterSet, CompanyFilterSet
 from companies.models import ExportMarket, ExportRevenue
 from companies.selectors import (
+    change_feed,
     companies_represented_by,
     company_detail,
     company_list,
@@ -28,11 +37,13 @@ from products import services as product_services
 from products.filters import ProductFilterSet
 from products.models import Product
 from products.selectors import category_list, product_list, standard_list
+from registry.context import acting_as
 
 from . import input_serializers as inputs
 from . import serializers
 from .conditional import ConditionalRequestsMixin
 from .filtering import StrictQueryParametersMixin
+from .pagination import ChangeFeedPagination
 from .permissions import IsOfficer
 from .schema import (
     CONDITIONAL_GET_RESPONSES,
@@ -63,6 +74,18 @@ class RegistryViewSet(ConditionalRequestsMixin, StrictQueryParametersMixin, view
         if self.action != "list" and self.detail_selector is not None:
             return type(self).detail_selector(viewer)
         return type(self).selector(viewer)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The change log records who acted, and through which client, for the rest of the request.
+        self._acting = acting_as(request.user, request.auth if isinstance(request.auth, ApiKey) else None)
+        self._acting.__enter__()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        acting, self._acting = getattr(self, "_acting", None), None
+        if acting is not None:
+            acting.__exit__(None, None, None)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_serializer_class(self):
         if self.action != "list" and self.detail_serializer_class is not None:
@@ -414,6 +437,17 @@ class ExportRevenueViewSet(mixins.ListModelMixin, RegistryViewSet):
         company_services.export_revenue_delete(revenue=self.get_object(), expected_version=self.expected_version())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        summary="Verify an export revenue figure (officers)",
+        description="A verified figure is public and counts in lists, filters and indicators.",
+        request=None,
+        responses={200: serializers.ExportRevenueResourceSerializer, **WRITE_ERROR_RESPONSES},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
+    def verify(self, request, *args, **kwargs):
+        revenue = company_services.export_revenue_verify(revenue=self.get_object(), by=request.user)
+        return self.written(revenue)
+
 
 @extend_schema_view(
     list=extend_schema(summary="The category tree", description="Every category, depth first, with its parent's slug."),
@@ -460,3 +494,32 @@ class MarketViewSet(mixins.ListModelMixin, RegistryViewSet):
     serializer_class = serializers.MarketSerializer
     pagination_class = None
     permission_classes = [AllowAny]  # an aggregate: read-only (405 to any write)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The change feed",
+        description=(
+            "Every change in order, for apps that keep in sync: poll with `since=<next_since>`. Anonymous "
+            "and API-key callers read the changes of public records' public fields (a record that stops "
+            "being public appears as a `delete`); officers read the full audit log, with old and new values "
+            "and who changed what. The newest seconds are held back so a cursor never skips a late commit."
+        ),
+        responses={200: PolymorphicProxySerializer(
+            component_name="ChangeOrAudit",
+            serializers=[serializers.ChangeSerializer, serializers.AuditChangeSerializer],
+            resource_type_field_name=None,
+            many=True,
+        ), **ERROR_RESPONSES},
+    )
+)
+class ChangeFeedViewSet(mixins.ListModelMixin, RegistryViewSet):
+    selector = change_feed
+    filterset_class = ChangeEventFilterSet
+    pagination_class = ChangeFeedPagination
+    permission_classes = [AllowAny]
+
+    def get_serializer_class(self):
+        if is_officer(self.request.user):
+            return serializers.AuditChangeSerializer
+        return serializers.ChangeSerializer

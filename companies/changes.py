@@ -161,7 +161,7 @@ def _revenue_full(revenue: ExportRevenue) -> dict:
         "company": revenue.company.tax_code,
         "year": revenue.year,
         "country": revenue.country.code or None,
-        "amount_usd": jsonable(revenue.amount_usd),
+        "amount_usd": f"{Decimal(revenue.amount_usd):.2f}",  # as the API shows it, whatever was assigned
         "verified": revenue.verified,
         "source": revenue.source.key,
     }

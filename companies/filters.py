@@ -14,7 +14,7 @@ from registry.filters import (
     invalid_choice_message,
 )
 
-from .models import Company, Ownership, VerificationState
+from .models import ChangeEvent, Company, Ownership, VerificationState
 from .provinces import PROVINCE_CHOICES
 from .validators import normalize_tax_code
 
@@ -119,3 +119,29 @@ class CompanyFilterSet(SearchFilterSet):
             return queryset.filter(verification=VerificationState.VERIFIED)
         return queryset.exclude(verification=VerificationState.VERIFIED)
 
+
+
+CHANGE_OBJECT_TYPES = ["company", "export_market", "export_revenue", "product"]
+
+
+class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    pass
+
+
+class ChangeEventFilterSet(django_filters.FilterSet):
+    since = django_filters.NumberFilter(
+        field_name="id",
+        lookup_expr="gt",
+        min_value=0,
+        help_text="The cursor: changes after this one (the `next_since` of the previous page; 0 or absent: from the start).",
+    )
+    object_type = ChoiceInFilter(
+        choices=[(kind, kind) for kind in CHANGE_OBJECT_TYPES],
+        lookup_expr="in",
+        error_messages=invalid_choice_message(CHANGE_OBJECT_TYPES, "object type"),
+        help_text="Only changes of these kinds of record; a comma-separated list means any of them.",
+    )
+
+    class Meta:
+        model = ChangeEvent
+        fields: list[str] = []

@@ -6,11 +6,15 @@ companies they represent whatever their status, with contact persons and unverif
 officer sees everything.
 """
 
+import datetime
+
+from django.conf import settings
 from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
 
 from accounts.roles import VIEW_SENSITIVE_PERMISSION, is_officer
 
-from .models import Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
+from .models import ChangeEvent, Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
 
 
 def sees_everything(viewer) -> bool:
@@ -116,3 +120,17 @@ def market_list(viewer=None) -> QuerySet:
         )
         .order_by("-company_count", "country")
     )
+
+
+def change_feed(viewer=None) -> QuerySet[ChangeEvent]:
+    """The change log in order. Officers read all of it, with old and new values and who changed what;
+    everyone else reads the changes that alter the public state. The newest few seconds are held back
+    (``CHANGE_FEED_SETTLE_SECONDS``) so that a change committed late never appears behind a cursor a
+    client has already passed."""
+    events = ChangeEvent.objects.select_related("actor", "api_key").order_by("id")
+    settle = settings.CHANGE_FEED_SETTLE_SECONDS
+    if settle:
+        events = events.filter(at__lte=timezone.now() - datetime.timedelta(seconds=settle))
+    if is_officer(viewer):
+        return events
+    return events.filter(public_changed=True)

@@ -141,6 +141,10 @@ THROTTLE_RATES = {
     "token": os.environ.get("THROTTLE_TOKEN", "10/min"),
 }
 
+# The change feed holds back its newest events this many seconds, so that a write committed late (a long
+# transaction) never lands behind a cursor a client has already read past.
+CHANGE_FEED_SETTLE_SECONDS = float(os.environ.get("CHANGE_FEED_SETTLE_SECONDS", "2"))
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

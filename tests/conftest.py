@@ -390,14 +390,3 @@ def client_as(world, bearer_client, api_key_client):
 
     return make
 
-
-def registry_state() -> dict:
-    """Every row a write could touch, to show that a refused write changed nothing."""
-    from companies.models import Company, ContactPerson, ExportMarket, ExportRevenue, Source
-    from products.models import Product
-
-    models = [Company, ContactPerson, Product, ExportMarket, ExportRevenue, Source]
-    through = [Company.representatives.through, Product.standards.through, Product.export_markets.through]
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values()) for model in [*models, *through]
-    }

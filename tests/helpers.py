@@ -18,3 +18,36 @@ def tax_codes(client, params=None) -> list[str]:
 
 def product_names(client, params=None) -> list[str]:
     return [row["name"] for row in get_json(client, "product-list", params)["results"]]
+
+
+def registry_state() -> dict:
+    """Every row a write could touch, by table, to show that a refused write changed nothing."""
+    from companies.models import Company, ContactPerson, ExportMarket, ExportRevenue, Source
+    from products.models import Product
+
+    models = [Company, ContactPerson, Product, ExportMarket, ExportRevenue, Source]
+    through = [Company.representatives.through, Product.standards.through, Product.export_markets.through]
+    return {model._meta.label: list(model.objects.order_by("pk").values()) for model in [*models, *through]}
+
+
+def registry_changes(before: dict, *, ignore=()) -> dict:
+    """What changed since ``registry_state()`` returned ``before``: per table (but those in ``ignore``),
+    the rows added, removed and changed (by id); empty when nothing did."""
+    changes = {}
+    for table, rows in registry_state().items():
+        if table in ignore:
+            continue
+        old = {row["id"]: row for row in before[table]}
+        new = {row["id"]: row for row in rows}
+        diff = {
+            "added": [new[pk] for pk in new.keys() - old.keys()],
+            "removed": [old[pk] for pk in old.keys() - new.keys()],
+            "changed": {
+                pk: {name: (old[pk][name], new[pk][name]) for name in new[pk] if old[pk][name] != new[pk][name]}
+                for pk in new.keys() & old.keys()
+                if old[pk] != new[pk]
+            },
+        }
+        if any(diff.values()):
+            changes[table] = {kind: value for kind, value in diff.items() if value}
+    return changes
