@@ -74,6 +74,7 @@ class CompanyInput(StrictInputSerializer):
     website = serializers.URLField(max_length=300, required=False, allow_blank=True)
     description_vi = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     description_en = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    source = SourceInput(required=False, allow_null=True, help_text="Where the registration facts come from.")
     contact_persons = ContactPersonInput(
         many=True, required=False, help_text="Replaces the contact persons. Visible only to representatives and officers."
     )

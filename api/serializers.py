@@ -184,6 +184,7 @@ class CompanyDetailSerializer(CompanySerializer):
     )
     # Not read-only, so that the schema does not list them as always present.
     contact_persons = ContactPersonSerializer(many=True, required=False, help_text="Contact persons." + SENSITIVE_NOTE)
+    source = SourceSerializer(allow_null=True, help_text="Where the registration facts come from.")
     verification_note = serializers.CharField(
         required=False, help_text="The officer's reason for a rejection or suspension." + SENSITIVE_NOTE
     )
@@ -199,6 +200,7 @@ class CompanyDetailSerializer(CompanySerializer):
             "products",
             "export_markets",
             "export_revenue",
+            "source",
             "contact_persons",
             "verification_note",
         ]

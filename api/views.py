@@ -192,7 +192,7 @@ class CompanyViewSet(mixins.ListModelMixin, RegistryViewSet):
         return self.conditional_retrieve(self.get_object())
 
     def create(self, request, *args, **kwargs):
-        data = dict(self.input(inputs.CompanyInput))
+        data = _cited(self.input(inputs.CompanyInput))
         contact_persons = data.pop("contact_persons", None)
         company = company_services.company_create(**data, representative=request.user)
         if contact_persons is not None:
@@ -201,7 +201,7 @@ class CompanyViewSet(mixins.ListModelMixin, RegistryViewSet):
 
     def update(self, request, *args, partial=False, **kwargs):
         company = self.get_object()
-        data = dict(self.input(inputs.CompanyInput, partial=partial))
+        data = _cited(self.input(inputs.CompanyInput, partial=partial))
         contact_persons = data.pop("contact_persons", None)
         company = company_services.company_update(
             company=company, data=data, expected_version=self.expected_version()
@@ -267,11 +267,9 @@ class CompanyViewSet(mixins.ListModelMixin, RegistryViewSet):
 
 def _product_fields(data: dict) -> dict:
     """Service arguments from a checked product body (relations resolved by the domain)."""
-    fields = dict(data)
+    fields = _cited(data)
     fields.pop("standards", None)
     fields.pop("markets", None)
-    if "source" in fields:
-        fields["source"] = company_services.source_cite(**fields["source"]) if fields["source"] else None
     return fields
 
 
@@ -336,8 +334,9 @@ def _same_company(data: dict, obj) -> dict:
 
 
 def _cited(data: dict) -> dict:
+    """The body's fields, with its ``source`` citation as a Source."""
     fields = dict(data)
-    if "source" in fields:
+    if fields.get("source"):
         fields["source"] = company_services.source_cite(**fields["source"])
     return fields
 

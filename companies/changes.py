@@ -123,6 +123,7 @@ def _company_full(company: Company) -> dict:
     ]  # fmt: skip
     data = {field: jsonable(getattr(company, field)) for field in fields}
     data["province"] = company.province_id
+    data["source"] = company.source.key if company.source_id else None
     data["verified_by"] = company.verified_by_id
     data["representatives"] = sorted(company.representatives.values_list("pk", flat=True))
     data["contact_persons"] = list(company.contact_persons.order_by("pk").values("name", "role", "phone", "email"))

@@ -111,6 +111,14 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
     verification_note = models.CharField(
         max_length=1000, blank=True, help_text="The officer's reason for a rejection or suspension."
     )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the registration facts (enterprise code, names, province, founding year) come from.",
+    )
     representatives = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

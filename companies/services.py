@@ -4,7 +4,6 @@ so the API, the admin and the seed loader all pass the same rules."""
 import datetime
 from decimal import Decimal
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,6 +44,7 @@ COMPANY_UPDATABLE_FIELDS = [
     "description_vi",
     "description_en",
     "status",
+    "source",
 ]
 
 
@@ -94,6 +94,7 @@ def company_create(
     description_vi: str = "",
     description_en: str = "",
     status: str = CompanyStatus.ACTIVE,
+    source: Source | None = None,
     representative=None,
 ) -> Company:
     """Register a company, unverified. The enterprise code is normalised (spaces and dots dropped) and
@@ -114,6 +115,7 @@ def company_create(
         description_vi=description_vi,
         description_en=description_en,
         status=status,
+        source=source,
     )
     company.full_clean()
     try:
@@ -149,6 +151,10 @@ def company_update(*, company: Company, data: dict, expected_version: int | None
         raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
     if set(changed) & IDENTITY_FIELDS:
         _back_to_review(company)
+    if set(changed) & {"name", "name_en", "short_name"}:
+        # Product search matches the company's names (the product's ``search_context``), refreshed on save.
+        for product in company.products.select_related("company", "category"):
+            product.save(update_fields=["updated_at"])
     _company_changed(company, before)
     return company
 
@@ -192,18 +198,10 @@ def _back_to_review(company: Company) -> None:
         company.verification = VerificationState.PENDING
 
 
-def company_refresh_product_search(*, company_ids) -> None:
-    """Recompute the folded text of these companies' products (names, descriptions, category names) that
-    company search matches. The product services call it after every change to a product or category."""
-    product_model = apps.get_model("products", "Product")  # products depends on companies, not back
-    for company_id in set(company_ids):
-        rows = (
-            product_model.objects.filter(company_id=company_id)
-            .order_by("pk")
-            .values_list("search_name", "search_body", "category__search_name")
-        )
-        text = "\n".join(part for row in rows for part in row if part)
-        Company.objects.filter(pk=company_id).update(search_products=text)
+def company_set_product_search_text(*, company_id, text: str) -> None:
+    """Store the folded text of the company's products that company search matches (``search_products``).
+    The products app computes it and calls this after every change to a product or a category."""
+    Company.objects.filter(pk=company_id).update(search_products=text)
 
 
 def _officer_decision(company: Company, **fields) -> Company:
@@ -326,6 +324,10 @@ def export_revenue_update(
     before = snapshot(revenue)
     revenue, changed = model_update(instance=revenue, fields=EXPORT_REVENUE_UPDATABLE_FIELDS, data=data)
     if changed:
+        if revenue.verified:
+            # A changed figure is no longer the one an officer verified: it waits for review again.
+            ExportRevenue.objects.filter(pk=revenue.pk).update(verified=False)
+            revenue.verified = False
         record_change(revenue, ChangeAction.UPDATE, before=before)
         _figures_changed(revenue.company)
     return revenue

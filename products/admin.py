@@ -2,9 +2,8 @@ from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from companies.services import company_refresh_product_search
-
 from .models import Category, Product, Standard
+from .services import company_refresh_product_search, products_refresh_search
 
 
 @admin.register(Category)
@@ -15,6 +14,7 @@ class CategoryAdmin(TreeAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        products_refresh_search(obj.products.select_related("company", "category"))
         company_refresh_product_search(company_ids=obj.products.values_list("company_id", flat=True))
 
 

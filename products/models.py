@@ -88,6 +88,8 @@ class Product(FoldedSearchTextMixin, TimeStampedModel):
     )
     search_name = models.TextField(editable=False, default="")
     search_body = models.TextField(editable=False, default="")
+    # Folded names of its category and company, so that product search is one indexed condition per column.
+    search_context = models.TextField(editable=False, default="")
 
     objects = ProductQuerySet.as_manager()
 
@@ -122,4 +124,7 @@ class Product(FoldedSearchTextMixin, TimeStampedModel):
         return {
             "search_name": fold_join(self.name),
             "search_body": fold_join(self.description_vi, self.description_en),
+            "search_context": fold_join(
+                self.category.name, self.category.name_en, self.company.name, self.company.name_en, self.company.short_name
+            ),
         }

@@ -25,11 +25,6 @@ class ProductQuerySet(models.QuerySet):
         names; every word must occur somewhere, and name matches rank first (see ``registry.search``)."""
 
         def term_matches(term: str) -> Q:
-            return (
-                Q(search_name__contains=term)
-                | Q(search_body__contains=term)
-                | Q(category__search_name__contains=term)
-                | Q(company__search_name__contains=term)
-            )
+            return Q(search_name__contains=term) | Q(search_body__contains=term) | Q(search_context__contains=term)
 
         return search_queryset(self, query, term_matches=term_matches)

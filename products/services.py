@@ -8,7 +8,7 @@ from django.db import transaction
 
 from companies.changes import record_change, snapshot
 from companies.models import ChangeAction, Company, ExportMarket, Source
-from companies.services import company_refresh_product_search
+from companies.services import company_set_product_search_text
 from registry.services import bump_version, lock_for_update, model_update, unique_slug
 
 from .models import Category, Product, Standard
@@ -25,6 +25,25 @@ PRODUCT_UPDATABLE_FIELDS = [
     "miv_certification_source",
     "source",
 ]
+def company_refresh_product_search(*, company_ids) -> None:
+    """Recompute, for each of these companies, the folded names, descriptions and category names of its
+    products, which company search matches (``Company.search_products``)."""
+    for company_id in set(company_ids):
+        rows = (
+            Product.objects.filter(company_id=company_id)
+            .order_by("pk")
+            .values_list("search_name", "search_body", "category__search_name")
+        )
+        text = "\n".join(part for row in rows for part in row if part)
+        company_set_product_search_text(company_id=company_id, text=text)
+
+
+def products_refresh_search(products) -> None:
+    """Re-fold the products' search text after their company or category was renamed."""
+    for product in products:
+        product.save(update_fields=["updated_at"])
+
+
 # treebeard maintains these itself.
 _TREE_FIELDS = ["path", "depth", "numchild"]
 
@@ -45,6 +64,7 @@ def category_upsert(*, slug: str, name: str, name_en: str, parent: Category | No
     category.full_clean(exclude=_TREE_FIELDS)
     category.save()
     if renamed:
+        products_refresh_search(category.products.select_related("company", "category"))
         company_refresh_product_search(company_ids=category.products.values_list("company_id", flat=True))
     current_parent = Category.objects.get_parent(category)
     if (current_parent and current_parent.pk) != (parent and parent.pk):

@@ -79,7 +79,7 @@ def load_seed_data(data_dir: Path = DATA_DIR) -> SeedReport:
     companies = _read("companies.yaml", data_dir)
     for row in companies["companies"]:
         try:
-            _load_company(row, report)
+            _load_company(row, report, companies["registration_source"])
         except ValidationError as error:
             raise _located(error, f"companies.yaml, company {row.get('tax_code')}") from error
     for row in companies.get("awaiting_enterprise_code", []):
@@ -87,7 +87,7 @@ def load_seed_data(data_dir: Path = DATA_DIR) -> SeedReport:
     return report
 
 
-def _load_company(row: dict, report: SeedReport) -> None:
+def _load_company(row: dict, report: SeedReport, registration_source: str) -> None:
     profile = {
         "name": row["name"],
         "name_en": row.get("name_en", ""),
@@ -100,6 +100,7 @@ def _load_company(row: dict, report: SeedReport) -> None:
         "website": row.get("website", ""),
         "description_vi": row.get("description_vi", ""),
         "description_en": row.get("description_en", ""),
+        "source": Source.objects.get(key=row.get("source", registration_source)),
     }
     company = Company.objects.filter(tax_code=row["tax_code"]).first()
     if company is None:

@@ -48,6 +48,17 @@ def pytest_configure(config):
     # Rate-limit counters in process memory, so that query-count tests count the API's own queries (the
     # embedded default keeps them in a database table, production in Redis); emptied before each test.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # On SQLite, a test database in a file (in memory-backed /dev/shm where there is one), like the embedded
+    # default's, not Django's shared-cache in-memory one: there a second connection's write fails at once
+    # ("database table is locked") instead of waiting its turn, so tests/api/test_concurrency.py would test
+    # SQLite's test mode rather than the registry.
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        import os
+        import tempfile
+
+        directory = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+        database.setdefault("TEST", {})["NAME"] = os.path.join(directory, f"miv-registry-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture(autouse=True)

@@ -38,9 +38,10 @@ def test_seed_is_idempotent():
     assert sum(report.created.values()) == 0
 
 
-def test_every_seeded_market_and_product_names_its_source():
+def test_every_seeded_company_market_and_product_names_its_source():
     load_seed_data()
 
+    assert not Company.objects.filter(source__isnull=True).exists()
     assert not ExportMarket.objects.filter(source__isnull=True).exists()
     assert not Product.objects.filter(source__isnull=True).exists()
 
