@@ -163,6 +163,9 @@ REST_FRAMEWORK = {
         "api.throttles.ApiKeyRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the client address is the
+    # connection's own, so a forged X-Forwarded-For can neither dodge a limit nor throttle someone else.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_FILTER_BACKENDS": ["api.filtering.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
