@@ -3,6 +3,7 @@ The shared base adds what every resource does the same way: ETags and conditiona
 unknown query parameters, and reading the written object back through the viewer's selector."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,7 +15,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 
 from accounts.models import ApiKey
@@ -37,7 +38,7 @@ from products import services as product_services
 from products.filters import ProductFilterSet
 from products.models import Product
 from products.selectors import category_list, product_list, standard_list
-from registry.context import acting_as
+from registry.context import begin_acting, end_acting
 
 from . import input_serializers as inputs
 from . import serializers
@@ -78,14 +79,20 @@ class RegistryViewSet(ConditionalRequestsMixin, StrictQueryParametersMixin, view
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # The change log records who acted, and through which client, for the rest of the request.
-        self._acting = acting_as(request.user, request.auth if isinstance(request.auth, ApiKey) else None)
-        self._acting.__enter__()
+        begin_acting(request.user, request.auth if isinstance(request.auth, ApiKey) else None)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        acting, self._acting = getattr(self, "_acting", None), None
-        if acting is not None:
-            acting.__exit__(None, None, None)
-        return super().finalize_response(request, response, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            if request.method in SAFE_METHODS:
+                return super().dispatch(request, *args, **kwargs)
+            # A write may call several services (a company, then its contact persons): all or nothing.
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+                return response
+        finally:
+            end_acting()  # also when the request failed: the thread's next change is not this user's
 
     def get_serializer_class(self):
         if self.action != "list" and self.detail_serializer_class is not None:

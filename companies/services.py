@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from registry.services import bump_version, lock_for_update, model_update, unique_slug
+from registry.services import bump_version, insert_or_refuse, lock_for_update, model_update, unique_slug
 
 from .changes import record_change, record_company_dependents, record_company_products, snapshot
 from .models import (
@@ -100,6 +100,7 @@ def company_create(
     """Register a company, unverified. The enterprise code is normalised (spaces and dots dropped) and
     checked; ``representative``, when given, becomes the user who may keep the company up to date."""
     tax_code = _normalized_tax_code(tax_code)
+    slug_given = bool(slug)
     company = Company(
         tax_code=tax_code,
         name=name,
@@ -118,11 +119,20 @@ def company_create(
         source=source,
     )
     company.full_clean()
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent insert of the same code fails only this
-            company.save()
-    except IntegrityError as error:
-        raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent insert that wins fails only this
+                company.save()
+            break
+        except IntegrityError as error:
+            # Another request registered the same code, or took the same slug, since full_clean() looked.
+            if Company.objects.filter(tax_code=company.tax_code).exists():
+                raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
+            if slug_given:
+                raise ValidationError({"slug": "This slug is taken."}, code="unique") from error
+            company.slug = unique_slug(short_name or name_en or name, queryset=Company.objects.all())
+    else:
+        raise ValidationError("The company could not be registered; try again.")
     if representative is not None:
         company.representatives.add(representative)
     record_change(company, ChangeAction.CREATE)
@@ -269,7 +279,7 @@ def export_market_create(
         company=company, country=country, kind=kind, source=source, since_year=since_year, note=note
     )
     market.full_clean()
-    market.save()
+    insert_or_refuse(market, "This company already has an export market of this kind in this country.")
     bump_version(Company, company.pk)
     record_change(market, ChangeAction.CREATE)
     return market
@@ -310,7 +320,7 @@ def export_revenue_create(
         company=company, year=year, amount_usd=amount_usd, source=source, country=country, verified=verified
     )
     revenue.full_clean()
-    revenue.save()
+    insert_or_refuse(revenue, "This company already has a revenue figure for this year and country.")
     record_change(revenue, ChangeAction.CREATE)
     _figures_changed(company)
     return revenue

@@ -9,7 +9,7 @@ from django.db import transaction
 from companies.changes import record_change, snapshot
 from companies.models import ChangeAction, Company, ExportMarket, Source
 from companies.services import company_set_product_search_text
-from registry.services import bump_version, lock_for_update, model_update, unique_slug
+from registry.services import bump_version, insert_or_refuse, lock_for_update, model_update, unique_slug
 
 from .models import Category, Product, Standard
 
@@ -145,7 +145,7 @@ def product_create(
         source=source,
     )
     product.full_clean()
-    product.save()
+    insert_or_refuse(product, "This company already has a product with this slug; give it another name.")
     product.standards.set(standards)
     product.export_markets.set(export_markets)
     company_refresh_product_search(company_ids=[company.pk])

@@ -19,10 +19,20 @@ def current_actor() -> Acting:
     return _acting.get() or Acting()
 
 
+def begin_acting(user=None, api_key=None) -> None:
+    """From now on in this thread, changes are made by ``user`` (through ``api_key``): pair with
+    ``end_acting()`` in a ``finally``."""
+    _acting.set(Acting(user=user if getattr(user, "is_authenticated", False) else None, api_key=api_key))
+
+
+def end_acting() -> None:
+    _acting.set(None)
+
+
 @contextlib.contextmanager
 def acting_as(user=None, api_key=None):
-    token = _acting.set(Acting(user=user if getattr(user, "is_authenticated", False) else None, api_key=api_key))
+    begin_acting(user, api_key)
     try:
         yield
     finally:
-        _acting.reset(token)
+        end_acting()

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
 from .exceptions import VersionConflict
@@ -25,6 +26,16 @@ def model_update(*, instance: models.Model, fields: list[str], data: dict[str, A
             instance.version += 1
         instance.save()
     return instance, changed
+
+
+def insert_or_refuse(instance: models.Model, message: str) -> None:
+    """Save a new row; when a concurrent request inserted a conflicting one since ``full_clean()`` checked,
+    the unique constraint refuses it and the caller gets a 400 with ``message`` instead of a 500."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        raise ValidationError(message, code="unique") from error
 
 
 def lock_for_update(instance: models.Model, *, expected_version: int | None = None) -> models.Model:
