@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from .models import Company, ExportMarket, ExportRevenue, Province, Source
+from .admin_logging import ChangeLoggedAdminMixin
+from .models import ChangeEvent, Company, ContactPerson, ExportMarket, ExportRevenue, Province, Source
+
+
+class ContactPersonInline(admin.TabularInline):
+    model = ContactPerson
+    extra = 0
 
 
 class ExportMarketInline(admin.TabularInline):
@@ -16,14 +22,35 @@ class ExportRevenueInline(admin.TabularInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["tax_code", "name", "short_name", "province", "ownership", "status", "verification"]
     list_filter = ["verification", "status", "ownership", "size_band", "province"]
     search_fields = ["tax_code", "name", "name_en", "short_name", "search_name"]
     prepopulated_fields = {"slug": ["short_name"]}
-    readonly_fields = ["verified_at", "verified_by", "created_at", "updated_at"]
+    readonly_fields = ["verified_at", "verified_by", "created_at", "updated_at", "version"]
     list_select_related = ["province"]
-    inlines = [ExportMarketInline, ExportRevenueInline]
+    autocomplete_fields = ["source"]
+    filter_horizontal = ["representatives"]
+    inlines = [ContactPersonInline, ExportMarketInline, ExportRevenueInline]
+
+
+@admin.register(ChangeEvent)
+class ChangeEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only."""
+
+    list_display = ["id", "at", "object_type", "object_id", "action", "actor", "api_key", "public_changed"]
+    list_filter = ["object_type", "action", "public_changed"]
+    search_fields = ["object_id", "actor__username"]
+    list_select_related = ["actor", "api_key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Source)

@@ -31,6 +31,11 @@ def register(model: type[models.Model], snapshots: Snapshots) -> None:
     _KINDS[model._meta.label] = snapshots
 
 
+def is_logged(obj: models.Model) -> bool:
+    """Whether changes of this kind of record go to the change log."""
+    return obj._meta.label in _KINDS
+
+
 def kinds() -> list[str]:
     """The object types the change feed knows."""
     return sorted(snapshots.object_type for snapshots in _KINDS.values())

@@ -2,6 +2,8 @@ from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from companies.admin_logging import ChangeLoggedAdminMixin
+
 from .models import Category, Product, Standard
 from .services import company_refresh_product_search, products_refresh_search
 
@@ -25,7 +27,7 @@ class StandardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "company", "category", "maturity", "miv_certified_on"]
     list_filter = ["maturity", "category", "standards"]
     search_fields = ["name", "slug", "company__name", "company__tax_code", "search_name"]
