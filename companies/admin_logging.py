@@ -1,6 +1,7 @@
 """Admin edits go through the change log and bump versions, like the API's writes: the audit log and the
 change feed know every change, and an API client's ETag goes stale when an administrator edits a record."""
 
+from django.contrib.admin.options import ActionLocation
 from django.db.models import F
 
 from registry.context import acting_as
@@ -46,7 +47,7 @@ class ChangeLoggedAdminMixin:
             record_change(obj, ChangeAction.DELETE)
         super().delete_model(request, obj)
 
-    def get_actions(self, request, *args, **kwargs):
-        actions = super().get_actions(request, *args, **kwargs)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)  # bulk deletes would bypass the log: delete one by one
         return actions
