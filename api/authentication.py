@@ -22,6 +22,9 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         key = self.key_parser.get(request)
         if not key:
+            keyword = request.META.get("HTTP_AUTHORIZATION", "").split(" ")[0]
+            if keyword.lower() == self.key_parser.keyword.lower():
+                raise AuthenticationFailed("The Api-Key header has no key.")
             return None
         try:
             api_key = ApiKey.objects.select_related("owner").get(prefix=key.partition(".")[0], revoked=False)
@@ -34,7 +37,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not api_key.owner.is_active:
             raise AuthenticationFailed("The owner of this API key is inactive.")
         api_key.mark_used()
-        return api_key.owner, api_key
+        owner = api_key.owner
+        owner.acting_through_api_key = True  # this request's user object only: see accounts.roles
+        return owner, api_key
 
     def authenticate_header(self, request):
         return 'Api-Key realm="api", Bearer realm="api"'

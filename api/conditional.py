@@ -42,13 +42,17 @@ class ConditionalRequestsMixin:
                 return self.with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), obj)
         return self.with_etag(Response(self.get_serializer(obj).data), obj)
 
-    def expected_version(self) -> int | None:
-        """The version named by ``If-Match``; None when the header is absent or ``*``. A header that names no
-        version this API ever issued cannot match: 412."""
+    def expected_version(self, obj) -> int | None:
+        """The version ``If-Match`` expects ``obj`` to have (the service refuses the write with 412 if the
+        record is at another one by the time it is locked); None when the header is absent or ``*``. Of
+        several ETags, the one that is current counts; a header that names no ETag of this API cannot match."""
         if_match = self.request.headers.get("If-Match")
         if if_match is None or if_match.strip() == "*":
             return None
-        match = _ENTITY_TAG.match(if_match)
-        if match is None:
-            raise PreconditionFailed('If-Match must be one ETag of this API, such as "3".')
-        return int(match.group(1))
+        versions = []
+        for tag in if_match.split(","):
+            match = _ENTITY_TAG.match(tag)
+            if match is None:
+                raise PreconditionFailed('If-Match must list ETags of this API, such as "3".')
+            versions.append(int(match.group(1)))
+        return obj.version if obj.version in versions else versions[0]

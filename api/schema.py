@@ -30,7 +30,9 @@ ERROR_RESPONSES = {
             )
         ],
     ),
+    401: OpenApiResponse(ErrorSerializer, description="Credentials were sent but are not valid (a revoked key, say)."),
     404: OpenApiResponse(ErrorSerializer, description="The page number is past the last page."),
+    429: OpenApiResponse(ErrorSerializer, description="Rate limit exceeded; retry after Retry-After seconds."),
 }
 
 IF_MATCH_PARAMETER = OpenApiParameter(

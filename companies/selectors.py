@@ -12,12 +12,14 @@ from django.conf import settings
 from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
-from accounts.roles import VIEW_SENSITIVE_PERMISSION, is_officer
+from accounts.roles import VIEW_SENSITIVE_PERMISSION, acts_through_api_key, is_officer
 
 from .models import ChangeEvent, Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
 
 
 def sees_everything(viewer) -> bool:
+    if acts_through_api_key(viewer):
+        return False
     return is_officer(viewer) or bool(viewer and viewer.is_authenticated and viewer.has_perm(VIEW_SENSITIVE_PERMISSION))
 
 
@@ -34,9 +36,11 @@ def companies_visible_to(viewer) -> QuerySet[Company]:
         return companies.annotate(viewer_sees_sensitive=Value(True, output_field=BooleanField()))
     if viewer is not None and viewer.is_authenticated:
         represented = _represented_by(viewer)
-        return companies.annotate(viewer_sees_sensitive=represented).filter(
-            Q(status=CompanyStatus.ACTIVE) | Q(viewer_sees_sensitive=True)
-        )
+        visible = companies.filter(Q(status=CompanyStatus.ACTIVE) | represented)
+        if acts_through_api_key(viewer):
+            # An app sees what its owner may see, but never sensitive fields.
+            return visible.annotate(viewer_sees_sensitive=Value(False, output_field=BooleanField()))
+        return visible.annotate(viewer_sees_sensitive=represented)
     return companies.filter(status=CompanyStatus.ACTIVE).annotate(
         viewer_sees_sensitive=Value(False, output_field=BooleanField())
     )

@@ -10,7 +10,9 @@ from django.core.management import call_command
 from openapi_python_client import generate
 from openapi_python_client.config import Config, ConfigFile, MetaType
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the data of migrations (provinces) is restored even when another transactional test
+# (tests/api/test_concurrency.py) ran first and flushed the database.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

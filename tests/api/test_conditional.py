@@ -105,7 +105,9 @@ def test_an_if_match_that_names_no_etag_of_this_api_is_412(world, bearer_client,
 
 
 def test_if_match_star_means_any_version(world, bearer_client):
-    response = bearer_client(world.rep).patch(detail_url(world, "product"), {"name": "X"}, format="json", HTTP_IF_MATCH="*")
+    response = bearer_client(world.rep).patch(
+        detail_url(world, "product"), {"name": "X"}, format="json", HTTP_IF_MATCH="*"
+    )
     assert response.status_code == 200
 
 
@@ -120,7 +122,9 @@ def test_two_representatives_editing_one_product_lose_no_edit(world, make_user, 
     response = first.patch(url, {"name": "Tên của người thứ nhất"}, format="json", HTTP_IF_MATCH=etag_first)
     assert response.status_code == 200
 
-    response = second.patch(url, {"description_vi": "Mô tả của người thứ hai"}, format="json", HTTP_IF_MATCH=etag_second)
+    response = second.patch(
+        url, {"description_vi": "Mô tả của người thứ hai"}, format="json", HTTP_IF_MATCH=etag_second
+    )
     assert response.status_code == 412
     product = Product.objects.get(pk=world.product.pk)
     assert (product.name, product.description_vi) == ("Tên của người thứ nhất", "")
@@ -128,7 +132,9 @@ def test_two_representatives_editing_one_product_lose_no_edit(world, make_user, 
     # The second one reads again and retries: both edits are kept.
     fresh = second.get(url)
     assert fresh.json()["name"] == "Tên của người thứ nhất"
-    response = second.patch(url, {"description_vi": "Mô tả của người thứ hai"}, format="json", HTTP_IF_MATCH=fresh["ETag"])
+    response = second.patch(
+        url, {"description_vi": "Mô tả của người thứ hai"}, format="json", HTTP_IF_MATCH=fresh["ETag"]
+    )
     assert response.status_code == 200
     product = Product.objects.get(pk=world.product.pk)
     assert (product.name, product.description_vi) == ("Tên của người thứ nhất", "Mô tả của người thứ hai")
@@ -164,3 +170,14 @@ def test_a_product_s_etag_changes_when_only_its_standards_change(world, bearer_c
     assert response.status_code == 200
     assert response["ETag"] != etag
     assert client.patch(url, {"standards": []}, format="json", HTTP_IF_MATCH=etag).status_code == 412
+
+
+def test_if_match_with_several_etags_goes_through_when_one_is_current(world, bearer_client):
+    client = bearer_client(world.rep)
+    url = detail_url(world, "product")
+    current = client.get(url)["ETag"]
+
+    response = client.patch(url, {"launch_year": 2019}, format="json", HTTP_IF_MATCH=f'"999", {current}')
+    assert response.status_code == 200
+    stale = client.patch(url, {"launch_year": 2018}, format="json", HTTP_IF_MATCH=f'"999", {current}')
+    assert stale.status_code == 412

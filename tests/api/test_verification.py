@@ -182,7 +182,7 @@ def test_an_officer_s_api_key_cannot_decide(world, api_key_client):
     ],
 )
 def test_identity_or_figures_changed_by_a_representative_go_back_to_review(
-    verified, world, bearer_client, url_name, record, method, body
+    verified, world, bearer_client, api_client, url_name, record, method, body
 ):
     kwargs = {}
     if record == "own":
@@ -196,7 +196,7 @@ def test_identity_or_figures_changed_by_a_representative_go_back_to_review(
 
     assert response.status_code in (200, 201, 204), response.content
     assert fresh(world.own).verification == VerificationState.PENDING
-    public = bearer_client(world.other_rep).get(reverse("company-detail", kwargs={"tax_code": fresh(world.own).tax_code}))
+    public = api_client.get(reverse("company-detail", kwargs={"tax_code": fresh(world.own).tax_code}))
     assert (public.json()["verification"], public.json()["verified"]) == ("pending", False)
 
 
@@ -249,7 +249,9 @@ def sensitive(world):
     """``world.own`` with a contact person, an officer's note and an unverified 2024 figure."""
     company_set_contact_persons(
         company=world.own,
-        contact_persons=[{"name": "Trần Thị B", "role": "Kế toán trưởng", "phone": "0901 234 567", "email": "b@nha.vn"}],
+        contact_persons=[
+            {"name": "Trần Thị B", "role": "Kế toán trưởng", "phone": "0901 234 567", "email": "b@nha.vn"}
+        ],
     )
     company_reject(company=world.own, by=world.officer, reason="Thiếu báo cáo tài chính.")
     return export_revenue_create(
@@ -316,3 +318,35 @@ def test_sensitive_fields_of_a_company(world, sensitive, viewer, request):
         assert row["latest_export_revenue"] == {"year": 2023, "amount_usd": "1000.00"}
     assert ExportRevenue.objects.filter(company=world.own, verified=False).count() == 1
     assert Company.objects.get(pk=world.own.pk).contact_persons.count() == 1
+
+
+# --- officers verify revenue figures -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def unverified(world):
+    """A 2024 figure the representative reported, not yet verified."""
+    return export_revenue_create(
+        company=world.own, year=2024, amount_usd=Decimal("4321.00"), source=world.market.source
+    )
+
+
+def test_officer_verifies_a_figure_and_it_becomes_public(world, unverified, bearer_client, api_client):
+    assert api_client.get(reverse("export-revenue-detail", kwargs={"pk": unverified.pk})).status_code == 404
+
+    response = bearer_client(world.officer).post(reverse("export-revenue-verify", kwargs={"pk": unverified.pk}))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["verified"] is True
+    public = api_client.get(reverse("export-revenue-detail", kwargs={"pk": unverified.pk}))
+    assert public.status_code == 200
+    assert public.json()["amount_usd"] == "4321.00"
+
+
+@pytest.mark.parametrize("role", NOT_OFFICERS)
+def test_only_officers_verify_figures(world, unverified, client_as, role):
+    before = registry_state()
+    response = client_as(role).post(reverse("export-revenue-verify", kwargs={"pk": unverified.pk}))
+    assert response.status_code == NOT_OFFICERS[role], response.content
+    assert registry_changes(before) == {}
+    assert fresh(unverified).verified is False
