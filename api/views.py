@@ -122,13 +122,24 @@ class RegistryViewSet(ConditionalRequestsMixin, StrictQueryParametersMixin, view
         return self.with_etag(response, fresh)
 
 
-class ReadOnlyRegistryViewSet(mixins.ListModelMixin, RegistryViewSet):
-    """Reference data: anyone reads it, nobody writes it through the API (405, whoever asks)."""
-
-    permission_classes = [AllowAny]
+class DetailMixin:
+    """``GET`` of one object, with its ETag and ``If-None-Match``."""
 
     def retrieve(self, request, *args, **kwargs):
         return self.conditional_retrieve(self.get_object())
+
+
+class WritableMixin(DetailMixin):
+    """``PATCH`` is the resource's ``update`` with only the fields sent."""
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class ReadOnlyRegistryViewSet(DetailMixin, mixins.ListModelMixin, RegistryViewSet):
+    """Reference data: anyone reads it, nobody writes it through the API (405, whoever asks)."""
+
+    permission_classes = [AllowAny]
 
 
 def _list_schema(summary, serializer, description=""):
@@ -183,7 +194,7 @@ TAX_CODE_PARAMETER = OpenApiParameter(
     ),
     **_write_schemas("a company", inputs.CompanyInput, serializers.CompanyDetailSerializer, [TAX_CODE_PARAMETER]),
 )
-class CompanyViewSet(mixins.ListModelMixin, RegistryViewSet):
+class CompanyViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = company_list
     detail_selector = company_detail
     writable_selector = companies_represented_by
@@ -199,9 +210,6 @@ class CompanyViewSet(mixins.ListModelMixin, RegistryViewSet):
         except DjangoValidationError as error:
             raise NotFound("No company has this enterprise code (it is not a valid one).") from error
         return super().get_object()
-
-    def retrieve(self, request, *args, **kwargs):
-        return self.conditional_retrieve(self.get_object())
 
     def create(self, request, *args, **kwargs):
         data = _cited(self.input(inputs.CompanyInput))
@@ -221,9 +229,6 @@ class CompanyViewSet(mixins.ListModelMixin, RegistryViewSet):
         if contact_persons is not None:
             company_services.company_set_contact_persons(company=company, contact_persons=contact_persons)
         return self.written(company)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         company = self.get_object()
@@ -295,16 +300,13 @@ def _product_fields(data: dict) -> dict:
     ),
     **_write_schemas("a product", inputs.ProductInput, serializers.ProductSerializer),
 )
-class ProductViewSet(mixins.ListModelMixin, RegistryViewSet):
+class ProductViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = product_list
     detail_selector = product_list
     writable_selector = staticmethod(lambda user: Product.objects.filter(company__in=companies_represented_by(user)))
     serializer_class = serializers.ProductSerializer
     filterset_class = ProductFilterSet
     lookup_value_regex = r"[0-9]+"
-
-    def retrieve(self, request, *args, **kwargs):
-        return self.conditional_retrieve(self.get_object())
 
     def create(self, request, *args, **kwargs):
         data = self.input(inputs.ProductInput)
@@ -329,9 +331,6 @@ class ProductViewSet(mixins.ListModelMixin, RegistryViewSet):
             expected_version=self.expected_version(product),
         )
         return self.written(product)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         product = self.get_object()
@@ -368,7 +367,7 @@ def _cited(data: dict) -> dict:
     ),
     **_write_schemas("an export market", inputs.ExportMarketInput, serializers.ExportMarketResourceSerializer),
 )
-class ExportMarketViewSet(mixins.ListModelMixin, RegistryViewSet):
+class ExportMarketViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = export_market_list
     detail_selector = export_market_list
     writable_selector = staticmethod(
@@ -376,9 +375,6 @@ class ExportMarketViewSet(mixins.ListModelMixin, RegistryViewSet):
     )
     serializer_class = serializers.ExportMarketResourceSerializer
     lookup_value_regex = r"[0-9]+"
-
-    def retrieve(self, request, *args, **kwargs):
-        return self.conditional_retrieve(self.get_object())
 
     def create(self, request, *args, **kwargs):
         market = company_services.export_market_create(**_cited(self.input(inputs.ExportMarketInput)))
@@ -391,9 +387,6 @@ class ExportMarketViewSet(mixins.ListModelMixin, RegistryViewSet):
             market=market, data=data, expected_version=self.expected_version(market)
         )
         return self.written(market)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         market = self.get_object()
@@ -420,7 +413,7 @@ class ExportMarketViewSet(mixins.ListModelMixin, RegistryViewSet):
         "an export revenue figure", inputs.ExportRevenueInput, serializers.ExportRevenueResourceSerializer
     ),
 )
-class ExportRevenueViewSet(mixins.ListModelMixin, RegistryViewSet):
+class ExportRevenueViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = export_revenue_list
     detail_selector = export_revenue_list
     writable_selector = staticmethod(
@@ -428,9 +421,6 @@ class ExportRevenueViewSet(mixins.ListModelMixin, RegistryViewSet):
     )
     serializer_class = serializers.ExportRevenueResourceSerializer
     lookup_value_regex = r"[0-9]+"
-
-    def retrieve(self, request, *args, **kwargs):
-        return self.conditional_retrieve(self.get_object())
 
     def create(self, request, *args, **kwargs):
         revenue = company_services.export_revenue_create(**_cited(self.input(inputs.ExportRevenueInput)))
@@ -443,9 +433,6 @@ class ExportRevenueViewSet(mixins.ListModelMixin, RegistryViewSet):
             revenue=revenue, data=data, expected_version=self.expected_version(revenue)
         )
         return self.written(revenue)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         revenue = self.get_object()

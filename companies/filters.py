@@ -6,6 +6,7 @@ from django.apps import apps
 from django.db import models
 
 from registry.filters import (
+    ChoiceInFilter,
     CountryCodesFilter,
     NullsLastOrderingFilter,
     SearchFilterSet,
@@ -122,10 +123,6 @@ class CompanyFilterSet(SearchFilterSet):
 
 
 CHANGE_OBJECT_TYPES = ["company", "export_market", "export_revenue", "product"]
-
-
-class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
-    pass
 
 
 class ChangeEventFilterSet(django_filters.FilterSet):

@@ -65,7 +65,11 @@ class UpperCaseChoiceField(forms.ChoiceField):
         super().validate(value)
 
 
-class CountryCodesFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """Comma-separated values, each one of the choices; matches any of them."""
+
+
+class CountryCodesFilter(ChoiceInFilter):
     """One or more ISO 3166-1 alpha-2 codes of foreign countries, comma-separated; matches any of them.
     An empty item (``market=JP,`` or ``market=,``) is an error, not a silent "matches nothing"."""
 
