@@ -22,22 +22,22 @@ from accounts.models import ApiKey
 from accounts.roles import is_officer
 from companies import services as company_services
 from companies.filters import ChangeEventFilterSet, CompanyFilterSet
-from companies.models import ExportMarket, ExportRevenue
 from companies.selectors import (
     change_feed,
     companies_represented_by,
     company_detail,
     company_list,
     export_market_list,
+    export_markets_represented_by,
     export_revenue_list,
+    export_revenues_represented_by,
     market_list,
     province_list,
 )
 from companies.validators import normalize_tax_code
 from products import services as product_services
 from products.filters import ProductFilterSet
-from products.models import Product
-from products.selectors import category_list, product_list, standard_list
+from products.selectors import category_list, product_list, products_represented_by, standard_list
 from registry.context import begin_acting, end_acting
 
 from . import input_serializers as inputs
@@ -117,7 +117,7 @@ class RegistryViewSet(ConditionalRequestsMixin, StrictQueryParametersMixin, view
             fresh = type(self).detail_selector(self.request.user).filter(pk=obj.pk).first()
         if fresh is None:
             # Written but not readable by this caller (an app's unverified figure): echo what was written.
-            fresh = type(obj)._default_manager.get(pk=obj.pk)
+            fresh = type(self).writable_selector(self.request.user).get(pk=obj.pk)
         response = Response(self.get_serializer(fresh).data, status=status_code)
         return self.with_etag(response, fresh)
 
@@ -303,7 +303,7 @@ def _product_fields(data: dict) -> dict:
 class ProductViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = product_list
     detail_selector = product_list
-    writable_selector = staticmethod(lambda user: Product.objects.filter(company__in=companies_represented_by(user)))
+    writable_selector = products_represented_by
     serializer_class = serializers.ProductSerializer
     filterset_class = ProductFilterSet
     lookup_value_regex = r"[0-9]+"
@@ -370,9 +370,7 @@ def _cited(data: dict) -> dict:
 class ExportMarketViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = export_market_list
     detail_selector = export_market_list
-    writable_selector = staticmethod(
-        lambda user: ExportMarket.objects.filter(company__in=companies_represented_by(user))
-    )
+    writable_selector = export_markets_represented_by
     serializer_class = serializers.ExportMarketResourceSerializer
     lookup_value_regex = r"[0-9]+"
 
@@ -416,9 +414,7 @@ class ExportMarketViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet)
 class ExportRevenueViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = export_revenue_list
     detail_selector = export_revenue_list
-    writable_selector = staticmethod(
-        lambda user: ExportRevenue.objects.filter(company__in=companies_represented_by(user))
-    )
+    writable_selector = export_revenues_represented_by
     serializer_class = serializers.ExportRevenueResourceSerializer
     lookup_value_regex = r"[0-9]+"
 

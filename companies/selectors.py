@@ -53,6 +53,16 @@ def companies_represented_by(user) -> QuerySet[Company]:
     return Company.objects.filter(_represented_by(user))
 
 
+def export_markets_represented_by(user) -> QuerySet[ExportMarket]:
+    """The export markets ``user`` may change: those of the companies they represent."""
+    return ExportMarket.objects.filter(company__in=companies_represented_by(user))
+
+
+def export_revenues_represented_by(user) -> QuerySet[ExportRevenue]:
+    """The revenue figures ``user`` may change: those of the companies they represent."""
+    return ExportRevenue.objects.filter(company__in=companies_represented_by(user))
+
+
 def company_list(viewer=None) -> QuerySet[Company]:
     """Companies with their province, export market countries and latest verified export revenue, in a
     fixed number of queries whatever the page size."""

@@ -46,8 +46,3 @@ class ProductAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         company_refresh_product_search(company_ids=[obj.company_id])
-
-    def delete_queryset(self, request, queryset):
-        company_ids = list(queryset.values_list("company_id", flat=True))
-        super().delete_queryset(request, queryset)
-        company_refresh_product_search(company_ids=company_ids)

@@ -4,7 +4,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
 from companies.models import ExportMarket
-from companies.selectors import companies_visible_to
+from companies.selectors import companies_represented_by, companies_visible_to
 
 from .models import Category, Product, Standard
 
@@ -18,6 +18,11 @@ def product_list(viewer=None) -> QuerySet[Product]:
         "standards",
         Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")),
     )
+
+
+def products_represented_by(user) -> QuerySet[Product]:
+    """The products ``user`` may change: those of the companies they represent."""
+    return Product.objects.filter(company__in=companies_represented_by(user))
 
 
 def category_list() -> QuerySet[Category]:

@@ -80,7 +80,7 @@ def _tax_codes(rng: random.Random, provinces: list[str], taken: set[str]):
 
 
 def _skewed_count(rng: random.Random, maximum: int, mean: float) -> int:
-    """A count from 0 to ``maximum``, most of them small (geometric), a few large."""
+    """A count from 0 to ``maximum``, most of them small (exponentially distributed), a few large."""
     return min(maximum, int(rng.expovariate(1 / mean)))
 
 
