@@ -28,7 +28,9 @@ class ChangeLoggedAdminMixin:
             record_change(form.instance, action, before=request._change_log_before)
 
     def save_formset(self, request, form, formset, change):
-        rows = [row_form.instance for row_form in formset.forms if row_form.instance.pk and is_logged(row_form.instance)]
+        rows = [
+            row_form.instance for row_form in formset.forms if row_form.instance.pk and is_logged(row_form.instance)
+        ]
         befores = {row.pk: snapshot(row) for row in rows}
         deleted = [row_form.instance for row_form in formset.deleted_forms if row_form.instance.pk in befores]
         with acting_as(request.user):

@@ -77,7 +77,9 @@ class CompanyFilterSet(SearchFilterSet):
         method="filter_market",
         help_text="ISO 3166-1 alpha-2 code of a foreign country; a comma-separated list matches any of them.",
     )
-    verified = StrictBooleanFilter(method="filter_verified", help_text="true: verified companies only; false: the others.")
+    verified = StrictBooleanFilter(
+        method="filter_verified", help_text="true: verified companies only; false: the others."
+    )
     ownership = django_filters.ChoiceFilter(
         choices=Ownership.choices,
         error_messages=invalid_choice_message(Ownership.values, "ownership type"),
@@ -119,7 +121,6 @@ class CompanyFilterSet(SearchFilterSet):
         if value:
             return queryset.filter(verification=VerificationState.VERIFIED)
         return queryset.exclude(verification=VerificationState.VERIFIED)
-
 
 
 CHANGE_OBJECT_TYPES = ["company", "export_market", "export_revenue", "product"]

@@ -202,7 +202,8 @@ class MarketKind(models.TextChoices):
 class ExportMarket(TimeStampedModel):
     """A company's presence in a foreign country."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="export_markets")
+    # Indexed by the unique (company, country, kind) index, which starts with it.
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="export_markets", db_index=False)
     country = CountryField(help_text="ISO 3166-1 alpha-2 code of the foreign country.")
     kind = models.CharField(max_length=20, choices=MarketKind.choices)
     since_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=[validate_past_year])
@@ -224,7 +225,8 @@ class ExportMarket(TimeStampedModel):
 class ExportRevenue(TimeStampedModel):
     """A company's revenue from foreign markets in one year, in USD; for one country or, blank, in total."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="export_revenues")
+    # Indexed by the unique (company, year, country) index, which starts with it.
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="export_revenues", db_index=False)
     year = models.PositiveSmallIntegerField(validators=[validate_past_year])
     amount_usd = models.DecimalField(max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
     country = CountryField(blank=True, help_text="Blank: the total over all foreign markets.")

@@ -48,10 +48,6 @@ class CompanyQuerySet(models.QuerySet):
         first (see ``registry.search``)."""
 
         def term_matches(term: str) -> Q:
-            return (
-                Q(search_name__contains=term)
-                | Q(search_body__contains=term)
-                | Q(search_products__contains=term)
-            )
+            return Q(search_name__contains=term) | Q(search_body__contains=term) | Q(search_products__contains=term)
 
         return search_queryset(self, query, term_matches=term_matches)

@@ -65,9 +65,7 @@ def source_upsert(
 
 
 @transaction.atomic
-def source_cite(
-    *, title: str, publisher: str = "", url: str = "", published_on: datetime.date | None = None
-) -> Source:
+def source_cite(*, title: str, publisher: str = "", url: str = "", published_on: datetime.date | None = None) -> Source:
     """The source an enterprise cites for a fact: the existing one with the same title and address, or a
     new one with a key made from its title."""
     existing = Source.objects.filter(title=title, url=url).first()
@@ -275,9 +273,7 @@ def export_market_create(
     since_year: int | None = None,
     note: str = "",
 ) -> ExportMarket:
-    market = ExportMarket(
-        company=company, country=country, kind=kind, source=source, since_year=since_year, note=note
-    )
+    market = ExportMarket(company=company, country=country, kind=kind, source=source, since_year=since_year, note=note)
     market.full_clean()
     insert_or_refuse(market, "This company already has an export market of this kind in this country.")
     bump_version(Company, company.pk)
@@ -327,9 +323,7 @@ def export_revenue_create(
 
 
 @transaction.atomic
-def export_revenue_update(
-    *, revenue: ExportRevenue, data: dict, expected_version: int | None = None
-) -> ExportRevenue:
+def export_revenue_update(*, revenue: ExportRevenue, data: dict, expected_version: int | None = None) -> ExportRevenue:
     revenue = lock_for_update(revenue, expected_version=expected_version)
     before = snapshot(revenue)
     revenue, changed = model_update(instance=revenue, fields=EXPORT_REVENUE_UPDATABLE_FIELDS, data=data)

@@ -61,9 +61,10 @@ class Maturity(models.TextChoices):
 class Product(FoldedSearchTextMixin, TimeStampedModel):
     """A product of one company."""
 
-    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="products")
+    # No single-column indexes on company and slug: the (company, slug) unique index serves both lookups.
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="products", db_index=False)
     name = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=120)
+    slug = models.SlugField(max_length=120, db_index=False)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     description_vi = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
@@ -83,7 +84,11 @@ class Product(FoldedSearchTextMixin, TimeStampedModel):
         help_text="The company's export markets in which this product is sold.",
     )
     source = models.ForeignKey(
-        "companies.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "companies.Source",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Where the facts about this product come from.",
     )
     search_name = models.TextField(editable=False, default="")
@@ -113,9 +118,7 @@ class Product(FoldedSearchTextMixin, TimeStampedModel):
     def clean(self) -> None:
         super().clean()
         if self.miv_certified_on and self.miv_certification_source_id is None:
-            raise ValidationError(
-                {"miv_certification_source": "A Make in Vietnam certification needs its source."}
-            )
+            raise ValidationError({"miv_certification_source": "A Make in Vietnam certification needs its source."})
         if self.miv_certified_on and self.miv_certified_on.year < 2019:
             # The "Make in Vietnam" programme was launched in May 2019.
             raise ValidationError({"miv_certified_on": "Make in Vietnam certification began in 2019."})
@@ -125,6 +128,10 @@ class Product(FoldedSearchTextMixin, TimeStampedModel):
             "search_name": fold_join(self.name),
             "search_body": fold_join(self.description_vi, self.description_en),
             "search_context": fold_join(
-                self.category.name, self.category.name_en, self.company.name, self.company.name_en, self.company.short_name
+                self.category.name,
+                self.category.name_en,
+                self.company.name,
+                self.company.name_en,
+                self.company.short_name,
             ),
         }

@@ -12,11 +12,13 @@ from .models import Category, Product, Standard
 def product_list(viewer=None) -> QuerySet[Product]:
     """Products of the companies the viewer may see, with company, category, standards, market countries
     and sources, in a fixed number of queries whatever the page size."""
-    return Product.objects.filter(company__in=companies_visible_to(viewer).values("pk")).select_related(
-        "company", "category", "source", "miv_certification_source"
-    ).prefetch_related(
-        "standards",
-        Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")),
+    return (
+        Product.objects.filter(company__in=companies_visible_to(viewer).values("pk"))
+        .select_related("company", "category", "source", "miv_certification_source")
+        .prefetch_related(
+            "standards",
+            Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")),
+        )
     )
 
 
@@ -27,9 +29,7 @@ def products_represented_by(user) -> QuerySet[Product]:
 
 def category_list() -> QuerySet[Category]:
     """The category tree in depth-first order, each row annotated with ``parent_slug``."""
-    parent = Category.objects.filter(
-        path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Category.steplen)
-    )
+    parent = Category.objects.filter(path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Category.steplen))
     return Category.objects.annotate(parent_slug=Subquery(parent.values("slug")[:1])).order_by("path")
 
 

@@ -25,16 +25,20 @@ PRODUCT_UPDATABLE_FIELDS = [
     "miv_certification_source",
     "source",
 ]
+
+
 def company_refresh_product_search(*, company_ids) -> None:
     """Recompute, for each of these companies, the folded names, descriptions and category names of its
-    products, which company search matches (``Company.search_products``)."""
+    products, which company search matches (``Company.search_products``). A text that several products
+    share (a category, a description) is kept once: it finds the company just as well, and it keeps the
+    column and its trigram index small."""
     for company_id in set(company_ids):
         rows = (
             Product.objects.filter(company_id=company_id)
             .order_by("pk")
             .values_list("search_name", "search_body", "category__search_name")
         )
-        text = "\n".join(part for row in rows for part in row if part)
+        text = "\n".join(dict.fromkeys(part for row in rows for part in row if part))
         company_set_product_search_text(company_id=company_id, text=text)
 
 
@@ -98,7 +102,9 @@ def company_markets_in(company: Company, countries: Iterable[str]) -> list[Expor
     missing = sorted(set(countries) - {market.country.code for market in markets})
     if missing:
         raise ValidationError(
-            {"markets": f"Not export markets of {company.tax_code}: {', '.join(missing)}. Add them as export markets first."}
+            {
+                "markets": f"Not export markets of {company.tax_code}: {', '.join(missing)}. Add them as export markets first."
+            }
         )
     return markets
 
@@ -107,9 +113,7 @@ def _check_markets_belong_to(company: Company, export_markets: Iterable[ExportMa
     export_markets = list(export_markets)
     foreign = [market for market in export_markets if market.company_id != company.pk]
     if foreign:
-        raise ValidationError(
-            {"export_markets": "A product can only be sold in export markets of its own company."}
-        )
+        raise ValidationError({"export_markets": "A product can only be sold in export markets of its own company."})
     return export_markets
 
 

@@ -32,7 +32,10 @@ class SeedReport:
 
     def lines(self) -> list[str]:
         kinds = sorted(set(self.created) | set(self.updated))
-        lines = [f"{kind}: {self.created[kind]} created, {self.updated[kind]} already present (brought up to date)" for kind in kinds]
+        lines = [
+            f"{kind}: {self.created[kind]} created, {self.updated[kind]} already present (brought up to date)"
+            for kind in kinds
+        ]
         lines += [f"not loaded: {reason}" for reason in self.skipped]
         return lines
 

@@ -4,6 +4,7 @@ from stdnum.vn import mst
 
 from companies.models import Company, ExportMarket, ExportRevenue
 from products.models import Product
+from products.services import company_refresh_product_search
 from seeds.demo import DEMO_SOURCE_KEY, generate_demo_data, remove_demo_data
 from seeds.loader import load_seed_data
 
@@ -49,3 +50,35 @@ def test_demo_companies_are_found_by_the_api(client):
 
     assert response.status_code == 200
     assert client.get("/api/v1/companies/", {"page_size": 100}).json()["count"] >= 25
+
+
+def test_demo_rows_carry_the_search_texts_the_models_compute():
+    load_seed_data()
+    generate_demo_data(companies=30, seed=9)
+    companies = list(Company.objects.filter(source__key=DEMO_SOURCE_KEY))
+    stored_product_texts = {company.pk: company.search_products for company in companies}
+
+    for company in companies:
+        assert company.search_texts() == {"search_name": company.search_name, "search_body": company.search_body}
+    products = Product.objects.filter(company__in=companies).select_related("company", "category")
+    assert products.exists()
+    for product in products:
+        assert product.search_texts() == {
+            "search_name": product.search_name,
+            "search_body": product.search_body,
+            "search_context": product.search_context,
+        }
+    company_refresh_product_search(company_ids=stored_product_texts)
+    refreshed = dict(Company.objects.filter(pk__in=stored_product_texts).values_list("pk", "search_products"))
+    assert refreshed == stored_product_texts
+
+
+def test_demo_data_has_verified_figures_and_every_province():
+    load_seed_data()
+    generate_demo_data(companies=400, seed=2)
+    demo = Company.objects.filter(source__key=DEMO_SOURCE_KEY)
+
+    assert demo.values("province").distinct().count() == 34
+    assert demo.filter(verification="verified", verified_at__isnull=False).exists()
+    assert ExportRevenue.objects.filter(company__in=demo, verified=True).exists()
+    assert ExportRevenue.objects.filter(company__in=demo).exclude(country="").exists()  # per-country figures
