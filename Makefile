@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup db schema check clean
+.PHONY: run test setup db schema check bench clean
 
 run: db
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -34,6 +34,12 @@ $(STAMP): pyproject.toml scripts/find-python.sh
 db: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed
+
+# The read-path benchmark (issue 5) against the local PostgreSQL: throw-away databases of 10,000 and 100,000
+# demo companies, gunicorn, a load generator; writes bench/results/. E.g. BENCH_ARGS="--sizes 10000 --readme".
+BENCH_ARGS ?=
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Write the OpenAPI schema to var/openapi.yaml, failing on any warning.
 schema: setup
