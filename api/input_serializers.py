@@ -76,7 +76,9 @@ class CompanyInput(StrictInputSerializer):
     description_en = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     source = SourceInput(required=False, allow_null=True, help_text="Where the registration facts come from.")
     contact_persons = ContactPersonInput(
-        many=True, required=False, help_text="Replaces the contact persons. Visible only to representatives and officers."
+        many=True,
+        required=False,
+        help_text="Replaces the contact persons. Visible only to representatives and officers.",
     )
 
 
@@ -110,7 +112,9 @@ class RepresentedCompanyField(serializers.RelatedField):
 
 
 class ProductInput(StrictInputSerializer):
-    company = RepresentedCompanyField(help_text="Enterprise code of the company that makes it: one the caller represents.")
+    company = RepresentedCompanyField(
+        help_text="Enterprise code of the company that makes it: one the caller represents."
+    )
     name = serializers.CharField(max_length=300)
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
     maturity = serializers.ChoiceField(choices=Maturity.choices)

@@ -1,10 +1,37 @@
-"""Page-number pagination that refuses a malformed page or page size instead of ignoring it."""
+"""Page-number pagination that refuses a malformed page or page size instead of ignoring it, and counts
+at most ``COUNT_LIMIT`` results: an exact ``COUNT(*)`` over a large filtered set on every page would cost
+more than the page itself at national scale. Deep pages past the limit are refused with a hint: narrow the
+query, or keep a full copy in sync through the change feed (cursor-paginated, ``/api/v1/changes/``)."""
 
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 MAX_PAGE_SIZE = 100
+COUNT_LIMIT = 1_000
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator whose ``count`` stops at ``COUNT_LIMIT`` (``count_capped`` then says so): it counts
+    ``COUNT_LIMIT + 1`` rows at most, however many match."""
+
+    @cached_property
+    def _counted(self) -> int:
+        rows = self.object_list.order_by()
+        if rows.query.group_by is None:
+            # Only the key: annotations the page shows (a correlated subquery, say) are not computed per row.
+            rows = rows.values("pk")
+        return rows[: COUNT_LIMIT + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, COUNT_LIMIT)
+
+    @property
+    def count_capped(self) -> bool:
+        return self._counted > COUNT_LIMIT
 
 
 def _is_whole_number(raw: str) -> bool:
@@ -13,6 +40,7 @@ def _is_whole_number(raw: str) -> bool:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    django_paginator_class = CappedCountPaginator
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     page_size_query_description = f"Number of results per page, 1 to {MAX_PAGE_SIZE} (default 20)."
@@ -35,7 +63,35 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as error:
+            paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+            if paginator.count_capped:
+                raise ValidationError(
+                    {
+                        self.page_query_param: [
+                            f"Only the first {COUNT_LIMIT:,} results can be paged through. Narrow the query with "
+                            "filters, or keep a full copy in sync through the change feed (/api/v1/changes/)."
+                        ]
+                    }
+                ) from error
             raise NotFound(f"Page {raw} does not exist: {error.detail}") from error
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.count_capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        response_schema = super().get_paginated_response_schema(schema)
+        response_schema["required"] = [*response_schema["required"], "count_capped"]
+        response_schema["properties"]["count"]["description"] = (
+            f"How many results match, counted up to {COUNT_LIMIT:,}: past that, `count` is {COUNT_LIMIT:,} and "
+            f"`count_capped` is true, and only the first {COUNT_LIMIT:,} results can be paged through."
+        )
+        response_schema["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"Whether more than {COUNT_LIMIT:,} results match (then `count` is a lower bound).",
+        }
+        return response_schema
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -17,7 +17,10 @@ class OutputSerializer(serializers.ModelSerializer):
     declared with ``required=False``: those are present only for some callers. Addresses are plain
     strings (an empty one is "", not an invalid URI)."""
 
-    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.URLField: serializers.CharField}
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.URLField: serializers.CharField,
+    }
 
     def get_fields(self):
         fields = super().get_fields()
@@ -95,9 +98,12 @@ class LatestExportRevenueSerializer(serializers.Serializer):
 
 class CompanySerializer(OutputSerializer):
     province = ProvinceBriefSerializer()
-    verified = serializers.BooleanField(source="is_verified", help_text="Whether a ministry officer verified the company.")
+    verified = serializers.BooleanField(
+        source="is_verified", help_text="Whether a ministry officer verified the company."
+    )
     markets = CountryCodesField(
-        source="export_markets", help_text="ISO 3166-1 alpha-2 codes of the foreign countries the company is present in."
+        source="export_markets",
+        help_text="ISO 3166-1 alpha-2 codes of the foreign countries the company is present in.",
     )
     latest_export_revenue = serializers.SerializerMethodField(
         help_text="Total export revenue in the latest reported year; null when none is recorded."

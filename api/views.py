@@ -105,7 +105,10 @@ class RegistryViewSet(ConditionalRequestsMixin, StrictQueryParametersMixin, view
         serializer = serializer_class(
             data=self.request.data,
             partial=partial,
-            context={**self.get_serializer_context(), "represented_companies": companies_represented_by(self.request.user)},
+            context={
+                **self.get_serializer_context(),
+                "represented_companies": companies_represented_by(self.request.user),
+            },
         )
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
@@ -449,7 +452,9 @@ class ExportRevenueViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet
 
 @extend_schema_view(
     list=extend_schema(summary="The category tree", description="Every category, depth first, with its parent's slug."),
-    retrieve=extend_schema(summary="One category", responses={200: serializers.CategorySerializer, **NOT_FOUND_RESPONSE}),
+    retrieve=extend_schema(
+        summary="One category", responses={200: serializers.CategorySerializer, **NOT_FOUND_RESPONSE}
+    ),
 )
 class CategoryViewSet(ReadOnlyRegistryViewSet):
     selector = staticmethod(lambda viewer: category_list())
@@ -460,7 +465,9 @@ class CategoryViewSet(ReadOnlyRegistryViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="The 34 provincial units", description="In force since 1 July 2025."),
-    retrieve=extend_schema(summary="One province", responses={200: serializers.ProvinceSerializer, **NOT_FOUND_RESPONSE}),
+    retrieve=extend_schema(
+        summary="One province", responses={200: serializers.ProvinceSerializer, **NOT_FOUND_RESPONSE}
+    ),
 )
 class ProvinceViewSet(ReadOnlyRegistryViewSet):
     selector = staticmethod(lambda viewer: province_list())
@@ -472,7 +479,9 @@ class ProvinceViewSet(ReadOnlyRegistryViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Standards products comply with"),
-    retrieve=extend_schema(summary="One standard", responses={200: serializers.StandardSerializer, **NOT_FOUND_RESPONSE}),
+    retrieve=extend_schema(
+        summary="One standard", responses={200: serializers.StandardSerializer, **NOT_FOUND_RESPONSE}
+    ),
 )
 class StandardViewSet(ReadOnlyRegistryViewSet):
     selector = staticmethod(lambda viewer: standard_list())
@@ -503,12 +512,15 @@ class MarketViewSet(mixins.ListModelMixin, RegistryViewSet):
             "being public appears as a `delete`); officers read the full audit log, with old and new values "
             "and who changed what. The newest seconds are held back so a cursor never skips a late commit."
         ),
-        responses={200: PolymorphicProxySerializer(
-            component_name="ChangeOrAudit",
-            serializers=[serializers.ChangeSerializer, serializers.AuditChangeSerializer],
-            resource_type_field_name=None,
-            many=True,
-        ), **ERROR_RESPONSES},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="ChangeOrAudit",
+                serializers=[serializers.ChangeSerializer, serializers.AuditChangeSerializer],
+                resource_type_field_name=None,
+                many=True,
+            ),
+            **ERROR_RESPONSES,
+        },
     )
 )
 class ChangeFeedViewSet(mixins.ListModelMixin, RegistryViewSet):

@@ -142,6 +142,9 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
             ("view_sensitive_company_data", "Can read contact persons and unverified figures of any company"),
         ]
         indexes = [
+            # The default order: a page of a list filtered by a frequent condition is read in this order,
+            # stopping after the page, instead of sorting every match.
+            models.Index(fields=["name", "tax_code"]),
             models.Index(fields=["province", "name"]),
             models.Index(fields=["founded_year"]),
             models.Index(fields=["verification"]),
@@ -185,7 +188,8 @@ class ContactPerson(TimeStampedModel):
     email = models.EmailField(blank=True)
 
     class Meta:
-        ordering = ["company", "name", "id"]
+        # company_id, not company: ordering by the company would join it to sort by its name.
+        ordering = ["company_id", "name", "id"]
 
     def __str__(self) -> str:
         return self.name
@@ -211,7 +215,7 @@ class ExportMarket(TimeStampedModel):
     note = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        ordering = ["company", "country", "kind"]
+        ordering = ["company_id", "country", "kind"]  # company_id: see ContactPerson
         constraints = [
             models.UniqueConstraint(fields=["company", "country", "kind"], name="export_market_unique_kind"),
             models.CheckConstraint(condition=~Q(country=HOME_COUNTRY), name="export_market_is_foreign"),
@@ -234,7 +238,7 @@ class ExportRevenue(TimeStampedModel):
     verified = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["company", "-year", "country"]
+        ordering = ["company_id", "-year", "country"]  # company_id: see ContactPerson
         constraints = [
             models.UniqueConstraint(fields=["company", "year", "country"], name="export_revenue_unique_year"),
             models.CheckConstraint(condition=Q(amount_usd__gte=0), name="export_revenue_not_negative"),

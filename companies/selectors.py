@@ -8,6 +8,7 @@ officer sees everything.
 
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
@@ -46,6 +47,18 @@ def companies_visible_to(viewer) -> QuerySet[Company]:
     )
 
 
+def company_visible_to(viewer, *, relation: str = "company") -> Q:
+    """The condition that the company of a related row (reached through ``relation``) is visible to the
+    viewer, as ``companies_visible_to`` decides. A condition on the join, not ``company IN (SELECT ...)``:
+    the database then reads the companies of the rows it returns, not every visible company first."""
+    if sees_everything(viewer):
+        return Q()
+    active = Q(**{f"{relation}__status": CompanyStatus.ACTIVE})
+    if viewer is not None and viewer.is_authenticated:
+        return active | Q(**{f"{relation}__in": companies_represented_by(viewer).values("pk")})
+    return active
+
+
 def companies_represented_by(user) -> QuerySet[Company]:
     """The companies ``user`` may change; empty for anyone else."""
     if user is None or not user.is_authenticated:
@@ -79,26 +92,37 @@ def company_list(viewer=None) -> QuerySet[Company]:
 
 def company_detail(viewer=None) -> QuerySet[Company]:
     """One company's page: also its products, export markets with their products and sources, and its
-    yearly export revenue; contact persons and unverified revenue only where the viewer may see them
-    (the serializer leaves them out otherwise)."""
+    yearly export revenue; contact persons and unverified revenue only where the viewer may see them (the
+    serializer leaves them out otherwise, and for viewers who can never see them they are not even read).
+    Five queries: the company, its products, markets, the markets' products, revenue (and contacts)."""
+    product = apps.get_model("products", "Product")
+    may_see_sensitive = sees_everything(viewer) or (
+        viewer is not None and viewer.is_authenticated and not acts_through_api_key(viewer)
+    )
+    revenues = ExportRevenue.objects.select_related("source")
     return (
         companies_visible_to(viewer)
-        .select_related("province")
+        .select_related("province", "source")
         .with_latest_export_revenue()
+        .defer("search_name", "search_body", "search_products")
         .prefetch_related(
-            "products__category",
+            Prefetch("products", queryset=product.objects.select_related("category")),
             Prefetch(
                 "export_markets", queryset=ExportMarket.objects.select_related("source").prefetch_related("products")
             ),
-            Prefetch("export_revenues", queryset=ExportRevenue.objects.select_related("source")),
-            Prefetch("contact_persons", queryset=ContactPerson.objects.all()),
+            Prefetch("export_revenues", queryset=revenues if may_see_sensitive else revenues.filter(verified=True)),
+            Prefetch(
+                "contact_persons",
+                # An empty queryset: no query at all.
+                queryset=ContactPerson.objects.all() if may_see_sensitive else ContactPerson.objects.none(),
+            ),
         )
     )
 
 
 def export_market_list(viewer=None) -> QuerySet[ExportMarket]:
     return (
-        ExportMarket.objects.filter(company__in=companies_visible_to(viewer).values("pk"))
+        ExportMarket.objects.filter(company_visible_to(viewer))
         .select_related("company", "source")
         .prefetch_related("products")
         .order_by("company__name", "country", "kind", "pk")
@@ -126,7 +150,7 @@ def province_list() -> QuerySet[Province]:
 def market_list(viewer=None) -> QuerySet:
     """The foreign countries visible companies are present in, with how many companies and products."""
     return (
-        ExportMarket.objects.filter(company__in=companies_visible_to(viewer).values("pk"))
+        ExportMarket.objects.filter(company_visible_to(viewer))
         .values("country")
         .annotate(
             company_count=Count("company", distinct=True),

@@ -100,6 +100,7 @@ class Product(FoldedSearchTextMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [models.Index(fields=["name", "id"])]  # the default order (see Company's indexes)
         constraints = [
             models.UniqueConstraint(fields=["company", "slug"], name="product_slug_unique_per_company"),
             models.CheckConstraint(

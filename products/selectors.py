@@ -4,7 +4,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
 from companies.models import ExportMarket
-from companies.selectors import companies_represented_by, companies_visible_to
+from companies.selectors import companies_represented_by, company_visible_to
 
 from .models import Category, Product, Standard
 
@@ -13,7 +13,7 @@ def product_list(viewer=None) -> QuerySet[Product]:
     """Products of the companies the viewer may see, with company, category, standards, market countries
     and sources, in a fixed number of queries whatever the page size."""
     return (
-        Product.objects.filter(company__in=companies_visible_to(viewer).values("pk"))
+        Product.objects.filter(company_visible_to(viewer))
         .select_related("company", "category", "source", "miv_certification_source")
         .prefetch_related(
             "standards",

@@ -166,8 +166,9 @@ def _bulk_loading(tables: list[type[models.Model]]):
     then add them back, each checked or built in one pass instead of row by row, and refresh the planner's
     statistics. The DDL is part of the load's transaction: if the load fails, nothing is lost.
 
-    The trigram (GIN) indexes, the slowest to build, and the statistics are left for after the commit:
-    the block's target is the list of statements, for ``_run_in_parallel``."""
+    The trigram (GIN) indexes, the slowest to build, and ``VACUUM ANALYZE`` (statistics for the planner, and
+    the visibility map that lets counts read indexes alone) are left for after the commit: the block's
+    target is the list of statements, for ``_run_in_parallel``."""
     after_commit: list[str] = []
     if connection.vendor != "postgresql":
         yield after_commit
@@ -200,7 +201,7 @@ def _bulk_loading(tables: list[type[models.Model]]):
     search_indexes = [definition for _name, definition in indexes if " USING gin " in definition]
     after_commit += [
         *(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1) for definition in search_indexes),
-        *(f"ANALYZE {quote(name)}" for name in names),
+        *(f"VACUUM (ANALYZE) {quote(name)}" for name in names),
     ]
     yield after_commit
     with connection.cursor() as cursor:
@@ -220,7 +221,8 @@ def _run_in_parallel(statements: list[str]) -> None:
     if connection.in_atomic_block:
         with connection.cursor() as cursor:
             for statement in statements:
-                cursor.execute(statement)
+                # VACUUM cannot run in a transaction; the statistics, at least, are refreshed.
+                cursor.execute(statement.replace("VACUUM (ANALYZE)", "ANALYZE"))
         return
 
     def run(statement: str) -> None:

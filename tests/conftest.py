@@ -143,9 +143,7 @@ def make_company(db, source):
             export_market_create(company=company, country=country, kind=MarketKind.EXPORT_SALES, source=source)
         # Figures an officer has verified: the public lists, filters and ordering use only those.
         for year, amount in (revenue or {}).items():
-            export_revenue_create(
-                company=company, year=year, amount_usd=Decimal(amount), source=source, verified=True
-            )
+            export_revenue_create(company=company, year=year, amount_usd=Decimal(amount), source=source, verified=True)
         for (year, country), amount in (country_revenue or {}).items():
             export_revenue_create(
                 company=company, year=year, amount_usd=Decimal(amount), source=source, country=country, verified=True
@@ -292,7 +290,6 @@ def make_companies(make_company, make_product, standards):
     return make
 
 
-
 # --- roles: users, officers, bearer tokens and API keys ----------------------------------------------
 
 
@@ -399,4 +396,3 @@ def client_as(world, bearer_client, api_key_client):
         }[role]()
 
     return make
-

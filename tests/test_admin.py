@@ -42,7 +42,11 @@ def form_data(response) -> dict:
         value = form.initial.get(name, field.initial)
         if value is None:
             continue
-        data[name] = [getattr(item, "pk", item) for item in value] if isinstance(value, (list, tuple)) else getattr(value, "pk", value)
+        data[name] = (
+            [getattr(item, "pk", item) for item in value]
+            if isinstance(value, (list, tuple))
+            else getattr(value, "pk", value)
+        )
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
         management = formset.management_form

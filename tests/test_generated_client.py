@@ -20,7 +20,11 @@ def generated_client(tmp_path, monkeypatch):
     schema_path = tmp_path / "openapi.json"
     call_command("spectacular", "--format", "openapi-json", "--file", str(schema_path))
     config = Config.from_sources(
-        ConfigFile(post_hooks=[]), MetaType.NONE, schema_path, "utf-8", overwrite=True,
+        ConfigFile(post_hooks=[]),
+        MetaType.NONE,
+        schema_path,
+        "utf-8",
+        overwrite=True,
         output_path=tmp_path / "registry_client",
     )
     errors = generate(config=config)

@@ -93,7 +93,10 @@ def test_replaying_the_feed_from_the_start_gives_the_current_public_state(world,
     assert revenue.status_code == 201, revenue.content
     # Changes that alter what the public sees: a rename, a deletion, a market that goes away, an officer's
     # verification of the figure, and the suspension of the other company.
-    assert rep.patch(reverse("company-detail", kwargs={"tax_code": own}), {"name": "Tên mới"}, format="json").status_code == 200
+    assert (
+        rep.patch(reverse("company-detail", kwargs={"tax_code": own}), {"name": "Tên mới"}, format="json").status_code
+        == 200
+    )
     assert rep.delete(reverse("product-detail", kwargs={"pk": world.product.pk})).status_code == 204
     assert rep.delete(reverse("export-market-detail", kwargs={"pk": market.json()["id"]})).status_code == 204
     assert officer.post(reverse("export-revenue-verify", kwargs={"pk": revenue.json()["id"]})).status_code == 200

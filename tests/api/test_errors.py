@@ -194,9 +194,7 @@ def test_400_body_names_the_parameter_when_html_is_preferred(api_client, db):
 
 
 def test_404_under_api_is_json_even_when_html_is_preferred(api_client, db):
-    response = api_client.get(
-        reverse("company-detail", kwargs={"tax_code": "0100684378"}), HTTP_ACCEPT=BROWSER_ACCEPT
-    )
+    response = api_client.get(reverse("company-detail", kwargs={"tax_code": "0100684378"}), HTTP_ACCEPT=BROWSER_ACCEPT)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert "detail" in response.json()

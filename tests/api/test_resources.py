@@ -92,7 +92,8 @@ DETAIL_RESOURCES = [resource for resource in RESOURCES if resource.detail_kwargs
 
 def rows(body, resource: Resource) -> list[dict]:
     if resource.paginated:
-        assert set(body) == {"count", "next", "previous", "results"}
+        assert set(body) == {"count", "count_capped", "next", "previous", "results"}
+        assert body["count_capped"] is False
         assert body["count"] == len(body["results"])
         return body["results"]
     assert isinstance(body, list)

@@ -131,7 +131,6 @@ def test_company_search_follows_a_renamed_product(api_client, registry):
 
 def test_company_search_follows_a_renamed_category(api_client, registry):
 
-
     telecom = Category.objects.get(slug="telecommunications")
     assert tax_codes(api_client, {"search": "equipment"}) == [DANANG_SOFT]
 

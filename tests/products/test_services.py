@@ -49,7 +49,10 @@ def test_product_cannot_be_sold_in_another_companys_market(registry, categories)
     us_market = registry["danang"].export_markets.get(country="US")
     with pytest.raises(ValidationError) as caught:
         product_create(
-            company=registry["misa"], name="X", category=categories["software"], maturity="pilot",
+            company=registry["misa"],
+            name="X",
+            category=categories["software"],
+            maturity="pilot",
             export_markets=[us_market],
         )
     assert "export_markets" in caught.value.message_dict
@@ -59,7 +62,10 @@ def test_product_cannot_be_sold_in_another_companys_market(registry, categories)
 def test_certification_needs_a_source(registry, categories):
     with pytest.raises(ValidationError) as caught:
         product_create(
-            company=registry["misa"], name="X", category=categories["software"], maturity="pilot",
+            company=registry["misa"],
+            name="X",
+            category=categories["software"],
+            maturity="pilot",
             miv_certified_on=datetime.date(2022, 1, 1),
         )
     assert "miv_certification_source" in caught.value.message_dict
@@ -68,8 +74,12 @@ def test_certification_needs_a_source(registry, categories):
 def test_certification_began_in_2019(registry, categories, source):
     with pytest.raises(ValidationError) as caught:
         product_create(
-            company=registry["misa"], name="X", category=categories["software"], maturity="pilot",
-            miv_certified_on=datetime.date(2018, 12, 31), miv_certification_source=source,
+            company=registry["misa"],
+            name="X",
+            category=categories["software"],
+            maturity="pilot",
+            miv_certified_on=datetime.date(2018, 12, 31),
+            miv_certification_source=source,
         )
     assert "miv_certified_on" in caught.value.message_dict
 

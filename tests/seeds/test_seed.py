@@ -13,8 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def table_counts():
     return {
-        model.__name__: model.objects.count()
-        for model in (Company, ExportMarket, Source, Category, Standard, Product)
+        model.__name__: model.objects.count() for model in (Company, ExportMarket, Source, Category, Standard, Product)
     }
 
 
