@@ -6,7 +6,7 @@ its string name where a subquery over products is needed.
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from registry.search import search_queryset
 
@@ -46,8 +46,4 @@ class CompanyQuerySet(models.QuerySet):
         """Accent- and case-insensitive search over names, descriptions, and the names, descriptions and
         categories of the company's products; every word must occur somewhere, and name matches rank
         first (see ``registry.search``)."""
-
-        def term_matches(term: str) -> Q:
-            return Q(search_name__contains=term) | Q(search_body__contains=term) | Q(search_products__contains=term)
-
-        return search_queryset(self, query, term_matches=term_matches)
+        return search_queryset(self, query, columns=["search_name", "search_body", "search_products"])

@@ -1,7 +1,7 @@
 """Query building for products and categories."""
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from registry.search import search_queryset
 
@@ -23,8 +23,4 @@ class ProductQuerySet(models.QuerySet):
     def search(self, query: str) -> "ProductQuerySet":
         """Accent- and case-insensitive search over product names, descriptions, category and company
         names; every word must occur somewhere, and name matches rank first (see ``registry.search``)."""
-
-        def term_matches(term: str) -> Q:
-            return Q(search_name__contains=term) | Q(search_body__contains=term) | Q(search_context__contains=term)
-
-        return search_queryset(self, query, term_matches=term_matches)
+        return search_queryset(self, query, columns=["search_name", "search_body", "search_context"])

@@ -138,3 +138,22 @@ def test_company_search_follows_a_renamed_category(api_client, registry):
 
     assert tax_codes(api_client, {"search": "ha tang mang loi"}) == [DANANG_SOFT]
     assert tax_codes(api_client, {"search": "equipment"}) == []
+
+
+def test_a_short_word_matches_the_start_of_a_word_not_the_middle(api_client, make_company):
+    # Words under three letters cannot use the trigram index anywhere in a text, and mean a word anyway.
+    camera = make_company(name="Công ty Camera AI Việt")
+    finance = make_company(name="Công ty Tài chính Số")  # "tai" contains "ai"
+    start_of_text = make_company(name="AI Lab Hà Nội")
+
+    found = tax_codes(api_client, {"search": "ai"})
+
+    assert set(found) == {camera.tax_code, start_of_text.tax_code}
+    assert finance.tax_code not in found
+    assert tax_codes(api_client, {"search": "camera ai"}) == [camera.tax_code]
+
+
+def test_a_short_word_matches_after_a_part_break_in_the_folded_text(api_client, make_company):
+    # The folded name joins the Vietnamese, English and short names with newlines.
+    company = make_company(name="Công ty Trạm gốc", name_en="5G Base Stations JSC")
+    assert tax_codes(api_client, {"search": "5g"}) == [company.tax_code]
