@@ -409,7 +409,7 @@ def main() -> None:
         default=os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="A PostgreSQL database to connect to for creating and dropping the benchmark databases.",
     )
-    parser.add_argument("--requests", type=int, default=100, help="Requests per endpoint, one client (default 100).")
+    parser.add_argument("--requests", type=int, default=300, help="Requests per endpoint, one client (default 300).")
     parser.add_argument("--concurrency", type=int, default=4, help="Clients in the throughput phase (default 4).")
     parser.add_argument("--samples", type=int, default=50, help="Different paths per endpoint (default 50).")
     parser.add_argument("--max-seconds", type=float, default=30, help="Time limit per endpoint and phase (default 30).")
