@@ -8,6 +8,7 @@ from django.db import models
 from registry.filters import (
     ChoiceInFilter,
     CountryCodesFilter,
+    FixedChoices,
     NullsLastOrderingFilter,
     SearchFilterSet,
     StrictBooleanFilter,
@@ -60,7 +61,7 @@ class CompanyFilterForm(forms.Form):
 class CompanyFilterSet(SearchFilterSet):
     province = django_filters.ChoiceFilter(
         field_name="province_id",
-        choices=PROVINCE_CHOICES,
+        choices=FixedChoices(PROVINCE_CHOICES),
         error_messages=invalid_choice_message([code for code, _name in PROVINCE_CHOICES], "province code"),
         help_text="Two-digit code of one of the 34 provincial units (see /api/v1/provinces/), e.g. 01.",
     )
