@@ -29,34 +29,40 @@ def _represented_by(viewer):
     return Exists(Company.representatives.through.objects.filter(company_id=OuterRef("pk"), user_id=viewer.pk))
 
 
-def companies_visible_to(viewer) -> QuerySet[Company]:
-    """Companies the viewer may read, annotated with ``viewer_sees_sensitive``: whether the viewer may read
-    the company's contact persons and unverified figures."""
-    companies = Company.objects.all()
-    if sees_everything(viewer):
-        return companies.annotate(viewer_sees_sensitive=Value(True, output_field=BooleanField()))
-    if viewer is not None and viewer.is_authenticated:
-        represented = _represented_by(viewer)
-        visible = companies.filter(Q(status=CompanyStatus.ACTIVE) | represented)
-        if acts_through_api_key(viewer):
-            # An app sees what its owner may see, but never sensitive fields.
-            return visible.annotate(viewer_sees_sensitive=Value(False, output_field=BooleanField()))
-        return visible.annotate(viewer_sees_sensitive=represented)
-    return companies.filter(status=CompanyStatus.ACTIVE).annotate(
-        viewer_sees_sensitive=Value(False, output_field=BooleanField())
+def may_read_sensitive_data(viewer) -> bool:
+    """Whether the viewer can read sensitive data of any company at all: officers, and signed-in people
+    for the companies they represent; never an app acting through an API key."""
+    return sees_everything(viewer) or (
+        viewer is not None and viewer.is_authenticated and not acts_through_api_key(viewer)
     )
 
 
 def company_visible_to(viewer, *, relation: str = "company") -> Q:
-    """The condition that the company of a related row (reached through ``relation``) is visible to the
-    viewer, as ``companies_visible_to`` decides. A condition on the join, not ``company IN (SELECT ...)``:
+    """The visibility rule as a condition on the company reached through ``relation`` (``""``: the
+    companies themselves). A condition on the join, not ``company IN (SELECT every visible company)``:
     the database then reads the companies of the rows it returns, not every visible company first."""
     if sees_everything(viewer):
         return Q()
-    active = Q(**{f"{relation}__status": CompanyStatus.ACTIVE})
+    prefix = f"{relation}__" if relation else ""
+    active = Q(**{f"{prefix}status": CompanyStatus.ACTIVE})
     if viewer is not None and viewer.is_authenticated:
-        return active | Q(**{f"{relation}__in": companies_represented_by(viewer).values("pk")})
+        # An app acting through an API key sees what its owner may see.
+        return active | Q(**{f"{relation or 'pk'}__in": companies_represented_by(viewer).values("pk")})
     return active
+
+
+def companies_visible_to(viewer) -> QuerySet[Company]:
+    """Companies the viewer may read, annotated with ``viewer_sees_sensitive``: whether the viewer may read
+    the company's contact persons and unverified figures."""
+    if sees_everything(viewer):
+        sees_sensitive = Value(True, output_field=BooleanField())
+    elif may_read_sensitive_data(viewer):
+        sees_sensitive = _represented_by(viewer)
+    else:
+        sees_sensitive = Value(False, output_field=BooleanField())
+    return Company.objects.filter(company_visible_to(viewer, relation="")).annotate(
+        viewer_sees_sensitive=sees_sensitive
+    )
 
 
 def companies_represented_by(user) -> QuerySet[Company]:
@@ -96,9 +102,7 @@ def company_detail(viewer=None) -> QuerySet[Company]:
     serializer leaves them out otherwise, and for viewers who can never see them they are not even read).
     Five queries: the company, its products, markets, the markets' products, revenue (and contacts)."""
     product = apps.get_model("products", "Product")
-    may_see_sensitive = sees_everything(viewer) or (
-        viewer is not None and viewer.is_authenticated and not acts_through_api_key(viewer)
-    )
+    may_see_sensitive = may_read_sensitive_data(viewer)
     revenues = ExportRevenue.objects.select_related("source")
     return (
         companies_visible_to(viewer)

@@ -169,9 +169,8 @@ def _bulk_loading(tables: list[type[models.Model]]):
     The trigram (GIN) indexes, the slowest to build, and ``VACUUM ANALYZE`` (statistics for the planner, and
     the visibility map that lets counts read indexes alone) are left for after the commit: the block's
     target is the list of statements, for ``_run_in_parallel``."""
-    after_commit: list[str] = []
     if connection.vendor != "postgresql":
-        yield after_commit
+        yield []
         return
     quote = connection.ops.quote_name
     names = [model._meta.db_table for model in tables]
@@ -199,11 +198,7 @@ def _bulk_loading(tables: list[type[models.Model]]):
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     search_indexes = [definition for _name, definition in indexes if " USING gin " in definition]
-    after_commit += [
-        *(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1) for definition in search_indexes),
-        *(f"VACUUM (ANALYZE) {quote(name)}" for name in names),
-    ]
-    yield after_commit
+    yield [*search_indexes, *(f"VACUUM (ANALYZE) {quote(name)}" for name in names)]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _name, definition in indexes:
@@ -281,17 +276,16 @@ def generate_demo_data(*, companies: int, seed: int) -> DemoReport:
     """Generate and load ``companies`` demo companies with everything they have, the same for the same
     ``seed``; the report counts the rows and the time to generate, load, index and commit them."""
     started = time.perf_counter()
-    after_commit: list[str] = []
-    try:
-        rows = _generate_and_load(companies=companies, seed=seed, after_commit=after_commit)
-    finally:
-        # Even if the load failed and was rolled back: then the indexes exist and IF NOT EXISTS skips them.
-        _run_in_parallel(after_commit)
+    # A failed load is rolled back whole, its dropped indexes with it: there is nothing to do after it.
+    rows, after_commit = _generate_and_load(companies=companies, seed=seed)
+    _run_in_parallel(after_commit)
     return DemoReport(rows=rows, seconds=time.perf_counter() - started)
 
 
 @transaction.atomic
-def _generate_and_load(*, companies: int, seed: int, after_commit: list[str]) -> dict[str, int]:
+def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], list[str]]:
+    """Generate and load the rows in one transaction; returns the row counts and the statements to run
+    once it is committed (see ``_bulk_loading``)."""
     draw = _Draw(seed)
     source = source_upsert(key=DEMO_SOURCE_KEY, title="Generated demo data (not real firms)", publisher="miv-registry")
     provinces = list(Province.objects.order_by("code").values_list("code", flat=True))
@@ -437,13 +431,12 @@ def _generate_and_load(*, companies: int, seed: int, after_commit: list[str]) ->
         "product_standards": product_standards,
     }
     models_loaded = [table.model for table in tables.values()]
-    with _bulk_loading(models_loaded) as statements_after_commit:
-        after_commit += statements_after_commit
+    with _bulk_loading(models_loaded) as after_commit:
         rows = {label: table.write() for label, table in tables.items()}
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models_loaded):
                 cursor.execute(statement)
-    return rows
+    return rows, after_commit
 
 
 @transaction.atomic
