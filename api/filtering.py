@@ -1,19 +1,28 @@
 """Query-string handling shared by every list endpoint.
 
 Unknown query parameters are a 400, so that a typo (``?provnce=01``) is reported instead of silently
-answering an unfiltered page. Filters apply to lists only: a detail URL names its object.
+answering an unfiltered page. Filters apply to lists only: a detail URL names its object, and takes no
+filter.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
 # Parameters every endpoint accepts: DRF's renderer choice.
-ALWAYS_ALLOWED = {"format"}
+ALWAYS_ALLOWED = frozenset({"format"})
 
 
 class StrictQueryParametersMixin:
+    """Refuses unknown and repeated query parameters on every action. A list knows its filters and
+    pagination parameters; a view or an action that takes parameters of its own names them in
+    ``query_parameters`` (an action: ``@action(..., query_parameters={"tax_codes"})``)."""
+
+    query_parameters: set[str] = set()
+
     def known_query_parameters(self) -> set[str]:
-        known = set(ALWAYS_ALLOWED)
+        known = {*ALWAYS_ALLOWED, *self.query_parameters}
+        if getattr(self, "action", None) != "list":
+            return known
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None:
             known.update(filterset_class.base_filters)
@@ -33,14 +42,11 @@ class StrictQueryParametersMixin:
                     for name in repeated
                 }
             )
-        if self.action == "list":
-            known = self.known_query_parameters()
-            unknown = sorted(set(request.query_params) - known)
-            if unknown:
-                valid = ", ".join(sorted(known))
-                raise ValidationError(
-                    {name: [f"Unknown query parameter. Valid parameters: {valid}."] for name in unknown}
-                )
+        known = self.known_query_parameters()
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            valid = ", ".join(sorted(known))
+            raise ValidationError({name: [f"Unknown query parameter. Valid parameters: {valid}."] for name in unknown})
 
     def filter_queryset(self, queryset):
         if self.action != "list":

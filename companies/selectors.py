@@ -14,6 +14,7 @@ from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q,
 from django.utils import timezone
 
 from accounts.roles import VIEW_SENSITIVE_PERMISSION, acts_through_api_key, is_officer
+from registry.search import name_suggestions
 
 from .models import ChangeEvent, Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
 
@@ -122,6 +123,12 @@ def company_detail(viewer=None) -> QuerySet[Company]:
             ),
         )
     )
+
+
+def company_suggestions(viewer, query: str, *, limit: int) -> list[Company]:
+    """Visible companies whose names best match ``query``, a name typed so far (``name_suggestions``)."""
+    companies = Company.objects.filter(company_visible_to(viewer, relation="")).only("pk", "tax_code", "name")
+    return name_suggestions(companies, query, limit=limit)
 
 
 def export_market_list(viewer=None) -> QuerySet[ExportMarket]:

@@ -5,6 +5,7 @@ from django.db.models.functions import Length, Substr
 
 from companies.models import ExportMarket
 from companies.selectors import companies_represented_by, company_visible_to
+from registry.search import name_suggestions
 
 from .models import Category, Product, Standard
 
@@ -20,6 +21,17 @@ def product_list(viewer=None) -> QuerySet[Product]:
             Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")),
         )
     )
+
+
+def product_suggestions(viewer, query: str, *, limit: int) -> list[Product]:
+    """Products of visible companies whose names best match ``query``, a name typed so far
+    (``name_suggestions``), with their company's code and name."""
+    products = (
+        Product.objects.filter(company_visible_to(viewer))
+        .select_related("company")
+        .only("pk", "name", "company__tax_code", "company__name")
+    )
+    return name_suggestions(products, query, limit=limit)
 
 
 def products_represented_by(user) -> QuerySet[Product]:

@@ -22,3 +22,21 @@ def postgresql_indexes(indexes: list[tuple[str, str]]) -> migrations.RunPython:
             schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
     return migrations.RunPython(create, drop)
+
+
+def postgresql_bytewise_text(table: str, columns: list[str]) -> migrations.RunPython:
+    """Give folded search columns the bytewise "C" collation on PostgreSQL (and, reversed, the database's
+    default again): they hold machine-folded text, so a b-tree index on them then serves both
+    ``LIKE 'prefix%'`` and ``ORDER BY`` (with a language collation it can serve neither). A no-op on other
+    databases, whose default comparison is already bytewise."""
+
+    def alter(collation: str):
+        def run(apps, schema_editor):
+            if schema_editor.connection.vendor != "postgresql":
+                return
+            for column in columns:
+                schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE text COLLATE "{collation}"')
+
+        return run
+
+    return migrations.RunPython(alter("C"), alter("default"))

@@ -164,8 +164,9 @@ def test_unknown_query_parameter_is_a_400_naming_it(api_client, registry, resour
 
 
 @pytest.mark.parametrize("resource", DETAIL_RESOURCES, ids=str)
-def test_list_filters_do_not_hide_an_object_on_its_own_url(api_client, registry, resource):
+def test_a_detail_url_refuses_list_filters_instead_of_ignoring_them(api_client, registry, resource):
     url = reverse(f"{resource.basename}-detail", kwargs=resource.detail_kwargs(registry))
     response = api_client.get(url, {"search": "no such words anywhere", "province": "96"})
-    assert response.status_code == 200
-    assert response.json()[resource.key] == resource.expected_key(registry)
+    assert response.status_code == 400
+    assert sorted(response.json()) == ["province", "search"]
+    assert api_client.get(url).json()[resource.key] == resource.expected_key(registry)

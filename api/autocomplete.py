@@ -1,0 +1,102 @@
+"""``GET /api/v1/autocomplete/?q=...``: the best company and product names for what was typed so far, for
+search boxes. The cheapest endpoint of the API: at most four index scans, no count, no pagination."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from companies.selectors import company_suggestions
+from products.selectors import product_suggestions
+from registry.search import MAX_SUGGESTION_QUERY_LENGTH
+from registry.text import search_terms
+
+from .filtering import StrictQueryParametersMixin
+from .schema import ERROR_RESPONSES
+
+SUGGESTIONS_PER_KIND = 10
+
+
+class AutocompleteQuery(serializers.Serializer):
+    q = serializers.CharField(max_length=MAX_SUGGESTION_QUERY_LENGTH)
+
+    def validate_q(self, value: str) -> str:
+        if not search_terms(value):
+            raise serializers.ValidationError("Type at least one letter or digit.")
+        return value
+
+
+class CompanySuggestionSerializer(serializers.Serializer):
+    kind = serializers.SerializerMethodField()
+    id = serializers.CharField(source="tax_code", help_text="The company's enterprise code (tax code).")
+    name = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="The company's API URL (a path on this server).")
+
+    @extend_schema_field({"type": "string", "enum": ["company"]})
+    def get_kind(self, company) -> str:
+        return "company"
+
+    def get_url(self, company) -> str:
+        return reverse("company-detail", kwargs={"tax_code": company.tax_code})
+
+
+class ProductSuggestionSerializer(serializers.Serializer):
+    kind = serializers.SerializerMethodField()
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    company = serializers.CharField(source="company.tax_code", help_text="Enterprise code of the maker.")
+    company_name = serializers.CharField(source="company.name")
+    url = serializers.SerializerMethodField(help_text="The product's API URL (a path on this server).")
+
+    @extend_schema_field({"type": "string", "enum": ["product"]})
+    def get_kind(self, product) -> str:
+        return "product"
+
+    def get_url(self, product) -> str:
+        return reverse("product-detail", kwargs={"pk": product.pk})
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    query = serializers.CharField(help_text="The text the suggestions are for, as received.")
+    companies = CompanySuggestionSerializer(many=True, help_text=f"At most {SUGGESTIONS_PER_KIND}.")
+    products = ProductSuggestionSerializer(many=True, help_text=f"At most {SUGGESTIONS_PER_KIND}.")
+
+
+class AutocompleteView(StrictQueryParametersMixin, APIView):
+    permission_classes = [AllowAny]
+    query_parameters = {"q"}
+
+    @extend_schema(
+        operation_id="autocomplete",
+        summary="Suggest company and product names",
+        description=(
+            "The best names for what was typed so far, accent- and case-insensitive: first names that begin "
+            "with the typed text, then names in which every typed word begins a word, each group in "
+            f"alphabetical order; at most {SUGGESTIONS_PER_KIND} companies and {SUGGESTIONS_PER_KIND} products, "
+            "among those the caller may see. For the full search, use `search` on the lists."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                description=f"What was typed so far, e.g. `viet` or `phan mem ke`; 1 to "
+                f"{MAX_SUGGESTION_QUERY_LENGTH} characters with at least one letter or digit.",
+            )
+        ],
+        responses={200: SuggestionsSerializer, **{code: ERROR_RESPONSES[code] for code in (400, 401, 429)}},
+    )
+    def get(self, request):
+        checked = AutocompleteQuery(data=request.query_params)
+        checked.is_valid(raise_exception=True)
+        query = checked.validated_data["q"]
+        viewer = request.user
+        suggestions = {
+            "query": query,
+            "companies": company_suggestions(viewer, query, limit=SUGGESTIONS_PER_KIND),
+            "products": product_suggestions(viewer, query, limit=SUGGESTIONS_PER_KIND),
+        }
+        return Response(SuggestionsSerializer(suggestions).data)
