@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup db schema check bench clean
+.PHONY: run test setup db schema check bench bench-exports clean
 
 run: db
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -40,6 +40,12 @@ db: setup
 BENCH_ARGS ?=
 bench: setup
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Peak memory and time of the CSV and XLSX exports of 100,000 demo companies against the local PostgreSQL
+# (a throw-away database); writes bench/results/exports.md. E.g. BENCH_EXPORT_ARGS="--companies 10000 --products".
+BENCH_EXPORT_ARGS ?=
+bench-exports: setup
+	$(PY) bench/export_memory.py $(BENCH_EXPORT_ARGS)
 
 # Write the OpenAPI schema to var/openapi.yaml, failing on any warning.
 schema: setup

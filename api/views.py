@@ -43,6 +43,7 @@ from registry.context import begin_acting, end_acting
 from . import input_serializers as inputs
 from . import serializers
 from .conditional import ConditionalRequestsMixin
+from .exports import ExportMixin, export_list_schema
 from .filtering import StrictQueryParametersMixin
 from .pagination import ChangeFeedPagination
 from .permissions import IsOfficer
@@ -145,10 +146,11 @@ class ReadOnlyRegistryViewSet(DetailMixin, mixins.ListModelMixin, RegistryViewSe
     permission_classes = [AllowAny]
 
 
-def _list_schema(summary, serializer, description=""):
-    return extend_schema(
-        summary=summary, description=description, responses={200: serializer(many=True), **ERROR_RESPONSES}
-    )
+def _list_schema(summary, serializer, description="", *, exports=False):
+    """A list operation's schema; ``exports``: also as CSV and XLSX files (``api.exports``)."""
+    responses = {200: serializer(many=True), **ERROR_RESPONSES}
+    schema = {"summary": summary, "description": description, "responses": responses}
+    return extend_schema(**(export_list_schema(**schema) if exports else schema))
 
 
 def _write_schemas(name, input_serializer, output_serializer, path_parameters=()):
@@ -188,6 +190,7 @@ TAX_CODE_PARAMETER = OpenApiParameter(
         serializers.CompanySerializer,
         "A page of the companies the caller may see (active ones; representatives also see their own, "
         "officers all), filtered and ordered by the query parameters.",
+        exports=True,
     ),
     retrieve=extend_schema(
         summary="One company",
@@ -197,7 +200,7 @@ TAX_CODE_PARAMETER = OpenApiParameter(
     ),
     **_write_schemas("a company", inputs.CompanyInput, serializers.CompanyDetailSerializer, [TAX_CODE_PARAMETER]),
 )
-class CompanyViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
+class CompanyViewSet(ExportMixin, WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = company_list
     detail_selector = company_detail
     writable_selector = companies_represented_by
@@ -295,7 +298,7 @@ def _product_fields(data: dict) -> dict:
 
 
 @extend_schema_view(
-    list=_list_schema("List products", serializers.ProductSerializer),
+    list=_list_schema("List products", serializers.ProductSerializer, exports=True),
     retrieve=extend_schema(
         summary="One product",
         parameters=[IF_NONE_MATCH_PARAMETER],
@@ -303,7 +306,7 @@ def _product_fields(data: dict) -> dict:
     ),
     **_write_schemas("a product", inputs.ProductInput, serializers.ProductSerializer),
 )
-class ProductViewSet(WritableMixin, mixins.ListModelMixin, RegistryViewSet):
+class ProductViewSet(ExportMixin, WritableMixin, mixins.ListModelMixin, RegistryViewSet):
     selector = product_list
     detail_selector = product_list
     writable_selector = products_represented_by
