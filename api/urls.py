@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import auth_views, views
+from . import auth_views, autocomplete, indicators, views
 
 router = DefaultRouter()
 router.register("companies", views.CompanyViewSet, basename="company")
@@ -21,6 +21,13 @@ router.register("changes", views.ChangeFeedViewSet, basename="change")
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/auth/token/", auth_views.TokenView.as_view(), name="auth-token"),
+    path("v1/autocomplete/", autocomplete.AutocompleteView.as_view(), name="autocomplete"),
+    path("v1/indicators/", indicators.IndicatorSummaryView.as_view(), name="indicators"),
+    path("v1/indicators/revenue/", indicators.RevenueIndicatorView.as_view(), name="indicators-revenue"),
+    path("v1/indicators/target/", indicators.TargetIndicatorView.as_view(), name="indicators-target"),
+    path("v1/indicators/markets/", indicators.MarketIndicatorView.as_view(), name="indicators-markets"),
+    path("v1/indicators/categories/", indicators.CategoryIndicatorView.as_view(), name="indicators-categories"),
+    path("v1/indicators/provinces/", indicators.ProvinceIndicatorView.as_view(), name="indicators-provinces"),
     path("v1/", include(router.urls)),
     path("auth/", include("rest_framework.urls")),  # session sign-in for the browsable API
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -5,6 +5,7 @@ Production sets at least ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL`` 
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -153,6 +154,21 @@ THROTTLE_RATES = {
 # transaction) never lands behind a cursor a client has already read past.
 CHANGE_FEED_SETTLE_SECONDS = float(os.environ.get("CHANGE_FEED_SETTLE_SECONDS", "2"))
 
+# CSV and XLSX exports of the lists (api/exports.py) refuse, with 400, a query matching more rows than this
+# (XLSX holds at most 1,048,575 rows; a full copy of the registry is the change feed's job).
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "200000"))
+
+# Resolution 57 indicators (/api/v1/indicators/). The national target is a policy parameter, not a figure of
+# the code: overseas revenue of Vietnam's digital technology firms of USD 100 billion by 2035 (Ministry of
+# Information and Communications, New Year meeting of 22 January 2025; seed source below, by its key).
+EXPORT_TARGET_USD = Decimal(os.environ.get("EXPORT_TARGET_USD", "100000000000"))  # USD
+EXPORT_TARGET_YEAR = int(os.environ.get("EXPORT_TARGET_YEAR", "2035"))
+EXPORT_TARGET_SOURCE = os.environ.get("EXPORT_TARGET_SOURCE", "mic-2025-new-year-meeting-self-reliance")
+# The trend is the compound growth over this many years up to the latest year with figures.
+EXPORT_TREND_YEARS = int(os.environ.get("EXPORT_TREND_YEARS", "5"))
+# Indicators are computed from the registry when asked and kept this long in the shared cache (0: never).
+INDICATORS_CACHE_SECONDS = int(os.environ.get("INDICATORS_CACHE_SECONDS", "60"))
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -197,7 +213,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Tags and operation ids from the resource, not the version: companies_list, products_retrieve, ...
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    "ENUM_NAME_OVERRIDES": {"ForeignCountryEnum": "registry.filters.FOREIGN_COUNTRY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "ForeignCountryEnum": "registry.filters.FOREIGN_COUNTRY_CHOICES",
+        "MarketKindEnum": "companies.models.MarketKind",
+        # The constant ``kind`` of each autocomplete suggestion (api/autocomplete.py).
+        "CompanySuggestionKindEnum": [("company", "company")],
+        "ProductSuggestionKindEnum": [("product", "product")],
+    },
 }
 
 LOGGING = {
