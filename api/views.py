@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from accounts.models import ApiKey
 from accounts.roles import is_officer
 from companies import services as company_services
+from companies.comparison import company_comparison
 from companies.filters import ChangeEventFilterSet, CompanyFilterSet
 from companies.selectors import (
     change_feed,
@@ -42,6 +43,7 @@ from registry.context import begin_acting, end_acting
 
 from . import input_serializers as inputs
 from . import serializers
+from .compare import CompareQuery, ComparisonSerializer, compare_schema
 from .conditional import ConditionalRequestsMixin
 from .exports import ExportMixin, export_list_schema
 from .filtering import StrictQueryParametersMixin
@@ -287,6 +289,16 @@ class CompanyViewSet(ExportMixin, WritableMixin, mixins.ListModelMixin, Registry
     @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
     def reinstate(self, request, *args, **kwargs):
         return self._decide(company_services.company_reinstate, needs_reason=False)
+
+    @compare_schema
+    @action(detail=False, methods=["get"], url_path="compare", query_parameters={"tax_codes"})
+    def compare(self, request, *args, **kwargs):
+        query = CompareQuery(data=request.query_params, context={"viewer": request.user})
+        query.is_valid(raise_exception=True)
+        comparison = company_comparison(request.user, query.validated_data["companies"])
+        data = ComparisonSerializer(comparison, context=self.get_serializer_context()).data
+        # Who asks decides which companies and figures are seen.
+        return Response(data, headers={"Vary": "Accept, Authorization, Cookie"})
 
 
 def _product_fields(data: dict) -> dict:
