@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from companies.selectors import company_suggestions
 from products.selectors import product_suggestions
 from registry.search import MAX_SUGGESTION_QUERY_LENGTH
-from registry.text import search_terms
 
 from .filtering import StrictQueryParametersMixin
 from .schema import ERROR_RESPONSES
@@ -24,7 +23,7 @@ class AutocompleteQuery(serializers.Serializer):
     q = serializers.CharField(max_length=MAX_SUGGESTION_QUERY_LENGTH)
 
     def validate_q(self, value: str) -> str:
-        if not search_terms(value):
+        if not any(character.isalnum() for character in value):
             raise serializers.ValidationError("Type at least one letter or digit.")
         return value
 
