@@ -150,8 +150,9 @@ class Table:
 
     def __init__(self, serializer, columns: ExportColumns):
         self.serializer = serializer
-        self.columns = columns.columns
         fields = serializer.fields
+        # A serializer answering selected fields only (``?fields=``) has the columns of those.
+        self.columns = [column for column in columns.columns if column.field in fields]
         self._cells = [self._cell_of(column, fields[column.field]) for column in self.columns]
 
     @property

@@ -22,6 +22,13 @@ class OutputSerializer(serializers.ModelSerializer):
         models.URLField: serializers.CharField,
     }
 
+    def __init__(self, *args, fields: list[str] | None = None, **kwargs):
+        """``fields``: answer with these fields only (``?fields=``, checked by ``api.field_selection``)."""
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            for name in set(self.fields) - set(fields):
+                self.fields.pop(name)
+
     def get_fields(self):
         fields = super().get_fields()
         for name, field in fields.items():
@@ -219,8 +226,10 @@ class CompanyDetailSerializer(CompanySerializer):
     def to_representation(self, company):
         data = super().to_representation(company)
         if not getattr(company, "viewer_sees_sensitive", False):
-            del data["contact_persons"], data["verification_note"]
-            data["export_revenue"] = [row for row in data["export_revenue"] if row["verified"]]
+            data.pop("contact_persons", None)  # absent already when ``?fields=`` left them out
+            data.pop("verification_note", None)
+            if "export_revenue" in data:
+                data["export_revenue"] = [row for row in data["export_revenue"] if row["verified"]]
         return data
 
 

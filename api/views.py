@@ -22,6 +22,7 @@ from accounts.models import ApiKey
 from accounts.roles import is_officer
 from companies import services as company_services
 from companies.comparison import company_comparison
+from companies.facets import company_facets
 from companies.filters import ChangeEventFilterSet, CompanyFilterSet
 from companies.selectors import (
     change_feed,
@@ -37,6 +38,7 @@ from companies.selectors import (
 )
 from companies.validators import normalize_tax_code
 from products import services as product_services
+from products.facets import product_facets
 from products.filters import ProductFilterSet
 from products.selectors import category_list, product_list, products_represented_by, standard_list
 from registry.context import begin_acting, end_acting
@@ -46,6 +48,8 @@ from . import serializers
 from .compare import CompareQuery, ComparisonSerializer, compare_schema
 from .conditional import ConditionalRequestsMixin
 from .exports import ExportMixin, export_list_schema
+from .facets import FacetsMixin, faceted_pagination, facets_parameter
+from .field_selection import FieldSelectionMixin, fields_parameter
 from .filtering import StrictQueryParametersMixin
 from .pagination import ChangeFeedPagination
 from .permissions import IsOfficer
@@ -148,10 +152,10 @@ class ReadOnlyRegistryViewSet(DetailMixin, mixins.ListModelMixin, RegistryViewSe
     permission_classes = [AllowAny]
 
 
-def _list_schema(summary, serializer, description="", *, exports=False):
+def _list_schema(summary, serializer, description="", *, exports=False, parameters=()):
     """A list operation's schema; ``exports``: also as CSV and XLSX files (``api.exports``)."""
     responses = {200: serializer(many=True), **ERROR_RESPONSES}
-    schema = {"summary": summary, "description": description, "responses": responses}
+    schema = {"summary": summary, "description": description, "responses": responses, "parameters": [*parameters]}
     return extend_schema(**(export_list_schema(**schema) if exports else schema))
 
 
@@ -178,6 +182,9 @@ def _write_schemas(name, input_serializer, output_serializer, path_parameters=()
     }
 
 
+COMPANY_FACETS = company_facets()
+PRODUCT_FACETS = product_facets()
+
 TAX_CODE_PARAMETER = OpenApiParameter(
     "tax_code",
     OpenApiTypes.STR,
@@ -193,16 +200,21 @@ TAX_CODE_PARAMETER = OpenApiParameter(
         "A page of the companies the caller may see (active ones; representatives also see their own, "
         "officers all), filtered and ordered by the query parameters.",
         exports=True,
+        parameters=[facets_parameter(list(COMPANY_FACETS)), fields_parameter(serializers.CompanySerializer)],
     ),
     retrieve=extend_schema(
         summary="One company",
         description="A company with its products, export markets and yearly export revenue.",
-        parameters=[TAX_CODE_PARAMETER, IF_NONE_MATCH_PARAMETER],
+        parameters=[TAX_CODE_PARAMETER, IF_NONE_MATCH_PARAMETER, fields_parameter(serializers.CompanyDetailSerializer)],
         responses={200: serializers.CompanyDetailSerializer, **CONDITIONAL_GET_RESPONSES, **NOT_FOUND_RESPONSE},
     ),
     **_write_schemas("a company", inputs.CompanyInput, serializers.CompanyDetailSerializer, [TAX_CODE_PARAMETER]),
 )
-class CompanyViewSet(ExportMixin, WritableMixin, mixins.ListModelMixin, RegistryViewSet):
+class CompanyViewSet(
+    FacetsMixin, FieldSelectionMixin, ExportMixin, WritableMixin, mixins.ListModelMixin, RegistryViewSet
+):
+    facets = COMPANY_FACETS
+    pagination_class = faceted_pagination(list(COMPANY_FACETS))
     selector = company_list
     detail_selector = company_detail
     writable_selector = companies_represented_by
@@ -310,15 +322,24 @@ def _product_fields(data: dict) -> dict:
 
 
 @extend_schema_view(
-    list=_list_schema("List products", serializers.ProductSerializer, exports=True),
+    list=_list_schema(
+        "List products",
+        serializers.ProductSerializer,
+        exports=True,
+        parameters=[facets_parameter(list(PRODUCT_FACETS)), fields_parameter(serializers.ProductSerializer)],
+    ),
     retrieve=extend_schema(
         summary="One product",
-        parameters=[IF_NONE_MATCH_PARAMETER],
+        parameters=[IF_NONE_MATCH_PARAMETER, fields_parameter(serializers.ProductSerializer)],
         responses={200: serializers.ProductSerializer, **CONDITIONAL_GET_RESPONSES, **NOT_FOUND_RESPONSE},
     ),
     **_write_schemas("a product", inputs.ProductInput, serializers.ProductSerializer),
 )
-class ProductViewSet(ExportMixin, WritableMixin, mixins.ListModelMixin, RegistryViewSet):
+class ProductViewSet(
+    FacetsMixin, FieldSelectionMixin, ExportMixin, WritableMixin, mixins.ListModelMixin, RegistryViewSet
+):
+    facets = PRODUCT_FACETS
+    pagination_class = faceted_pagination(list(PRODUCT_FACETS))
     selector = product_list
     detail_selector = product_list
     writable_selector = products_represented_by

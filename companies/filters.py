@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.apps import apps
 from django.db import models
+from django.utils.functional import lazy
 
 from registry.filters import (
     ChoiceInFilter,
@@ -18,6 +19,7 @@ from registry.filters import (
 
 from .models import ChangeEvent, Company, Ownership, VerificationState
 from .provinces import PROVINCE_CHOICES
+from .querysets import product_maturity_choices
 from .validators import normalize_tax_code
 
 
@@ -47,6 +49,11 @@ class CompanyByTaxCodeFilter(django_filters.ModelChoiceFilter):
 def _categories(request):
     # products depends on companies, not the other way round: the category model is named, not imported.
     return apps.get_model("products", "Category").objects.all()
+
+
+def _invalid_maturity_message() -> str:
+    values = [value for value, _label in product_maturity_choices()]
+    return invalid_choice_message(values, "maturity")["invalid_choice"]
 
 
 class CompanyFilterForm(forms.Form):
@@ -80,6 +87,12 @@ class CompanyFilterSet(SearchFilterSet):
     )
     verified = StrictBooleanFilter(
         method="filter_verified", help_text="true: verified companies only; false: the others."
+    )
+    maturity = django_filters.ChoiceFilter(
+        choices=product_maturity_choices,
+        method="filter_maturity",
+        error_messages={"invalid_choice": lazy(_invalid_maturity_message, str)()},
+        help_text="Companies with at least one product of this maturity.",
     )
     ownership = django_filters.ChoiceFilter(
         choices=Ownership.choices,
@@ -117,6 +130,9 @@ class CompanyFilterSet(SearchFilterSet):
 
     def filter_market(self, queryset, name, value):
         return queryset.in_markets(value)
+
+    def filter_maturity(self, queryset, name, value: str):
+        return queryset.with_products_of_maturity(value)
 
     def filter_verified(self, queryset, name, value):
         if value:

@@ -15,6 +15,11 @@ def _product_model():
     return apps.get_model("products", "Product")
 
 
+def product_maturity_choices() -> list[tuple[str, str]]:
+    """The maturities a product can have (``products.models.Maturity``), read without importing it."""
+    return _product_model()._meta.get_field("maturity").choices
+
+
 class CompanyQuerySet(models.QuerySet):
     def with_latest_export_revenue(self) -> "CompanyQuerySet":
         """Annotate ``latest_export_revenue_usd`` and ``latest_export_revenue_year``: the company's total
@@ -41,6 +46,10 @@ class CompanyQuerySet(models.QuerySet):
         """Companies with at least one product in the category or any of its descendants."""
         products = _product_model().objects.filter(company=OuterRef("pk")).in_category(category)
         return self.filter(Exists(products))
+
+    def with_products_of_maturity(self, maturity: str) -> "CompanyQuerySet":
+        """Companies with at least one product of this maturity."""
+        return self.filter(Exists(_product_model().objects.filter(company=OuterRef("pk"), maturity=maturity)))
 
     def search(self, query: str) -> "CompanyQuerySet":
         """Accent- and case-insensitive search over names, descriptions, and the names, descriptions and

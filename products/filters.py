@@ -3,8 +3,11 @@
 import django_filters
 
 from companies.filters import CompanyByTaxCodeFilter
+from companies.models import VerificationState
+from companies.provinces import PROVINCE_CHOICES
 from registry.filters import (
     CountryCodesFilter,
+    FixedChoices,
     NullsLastOrderingFilter,
     SearchFilterSet,
     StrictBooleanFilter,
@@ -25,6 +28,15 @@ class ProductFilterSet(SearchFilterSet):
         help_text="Category slug (see /api/v1/categories/); includes its subcategories.",
     )
     company = CompanyByTaxCodeFilter(help_text="Enterprise code (tax code) of the company that makes the product.")
+    province = django_filters.ChoiceFilter(
+        field_name="company__province_id",
+        choices=FixedChoices(PROVINCE_CHOICES),
+        error_messages=invalid_choice_message([code for code, _name in PROVINCE_CHOICES], "province code"),
+        help_text="Two-digit code of the maker's provincial unit (see /api/v1/provinces/), e.g. 01.",
+    )
+    verified = StrictBooleanFilter(
+        method="filter_verified", help_text="true: products of verified companies only; false: the others."
+    )
     market = CountryCodesFilter(
         method="filter_market",
         help_text="ISO 3166-1 alpha-2 code of a foreign country the product is sold in; a comma-separated list matches any.",
@@ -60,6 +72,11 @@ class ProductFilterSet(SearchFilterSet):
 
     def filter_market(self, queryset, name, value):
         return queryset.in_markets(value)
+
+    def filter_verified(self, queryset, name, value):
+        if value:
+            return queryset.filter(company__verification=VerificationState.VERIFIED)
+        return queryset.exclude(company__verification=VerificationState.VERIFIED)
 
     def filter_certified(self, queryset, name, value):
         return queryset.certified(value)

@@ -1,0 +1,98 @@
+"""``?facets=province,market`` on a list: beside the page, how many of the matching rows have each value
+of each named facet (``registry.facets``; the domain apps declare which facets a list has)."""
+
+from dataclasses import asdict
+
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
+
+from registry.facets import Facet, facet_counts
+
+from .pagination import PageNumberPagination
+
+FACETS_PARAMETER = "facets"
+
+FACET_COUNT_SCHEMA = {
+    "type": "object",
+    "required": ["value", "label", "count"],
+    "properties": {
+        "value": {"type": "string", "description": "The value, as the list's filter of the same name takes it."},
+        "label": {"type": "string", "description": "A name for people."},
+        "count": {"type": "integer", "description": "How many of the matching results have this value."},
+    },
+}
+
+
+def facets_parameter(names: list[str]) -> OpenApiParameter:
+    listed = ", ".join(names)
+    return OpenApiParameter(
+        FACETS_PARAMETER,
+        {"type": "array", "items": {"type": "string", "enum": names}},
+        OpenApiParameter.QUERY,
+        style="form",
+        explode=False,
+        description=(
+            f"Comma-separated facets to count over every result matching the other parameters ({listed}): the "
+            "page then has a `facets` object with, for each, the values found and how many results have each, "
+            "most frequent first; values with no result are left out. A value is what the filter of the same "
+            "name takes. Not with format=csv or xlsx."
+        ),
+    )
+
+
+def faceted_pagination(names: list[str]) -> type[PageNumberPagination]:
+    """The list's pagination, whose schema also describes the ``facets`` object a page has when asked."""
+
+    class FacetedPageNumberPagination(PageNumberPagination):
+        def get_paginated_response_schema(self, schema):
+            response_schema = super().get_paginated_response_schema(schema)
+            response_schema["properties"][FACETS_PARAMETER] = {
+                "type": "object",
+                "description": "Present when the request has `facets`: the counts of each facet asked for.",
+                "properties": {name: {"type": "array", "items": FACET_COUNT_SCHEMA} for name in names},
+            }
+            return response_schema
+
+    return FacetedPageNumberPagination
+
+
+class FacetsMixin:
+    """For a list viewset with ``facets`` (a name → ``registry.facets.Facet`` mapping from its domain app)
+    and ``pagination_class = faceted_pagination(list(facets))``."""
+
+    facets: dict[str, Facet] = {}
+
+    def known_query_parameters(self) -> set[str]:
+        known = super().known_query_parameters()
+        if getattr(self, "action", None) == "list":
+            known.add(FACETS_PARAMETER)
+        return known
+
+    def requested_facets(self) -> list[str]:
+        raw = self.request.query_params.get(FACETS_PARAMETER)
+        if raw is None:
+            return []
+        names = list(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+        unknown = [name for name in names if name not in self.facets]
+        valid = ", ".join(self.facets)
+        if unknown or not names:
+            what = f"Unknown facet: {', '.join(unknown)}." if unknown else "Name at least one facet."
+            raise ValidationError({FACETS_PARAMETER: [f"{what} Valid facets: {valid}."]})
+        if getattr(self, "exporting", None) is not None:
+            raise ValidationError({FACETS_PARAMETER: ["Facets are counted on JSON pages, not in exports."]})
+        return names
+
+    def paginate_queryset(self, queryset):
+        self.matching = queryset  # what the facets count over, filtered like the page
+        return super().paginate_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        names = self.requested_facets()
+        response = super().list(request, *args, **kwargs)
+        if names:
+            keys = self.matching.order_by().values("pk")
+            counts = facet_counts(self.facets, names, keys)
+            response.data[FACETS_PARAMETER] = {
+                name: [asdict(count) for count in value_counts] for name, value_counts in counts.items()
+            }
+        return response

@@ -1,0 +1,47 @@
+"""The facets of the company list (``?facets=``): for the companies matching the current filters, how many
+are in each category, province, market, verification state and product maturity (``registry.facets``).
+Each value is what the company filter of the same name takes."""
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+from registry.facets import Facet, boolean_facet, choice_facet, country_facet, labelled_facet, tree_facet
+
+from .models import Company, ExportMarket, VerificationState
+from .querysets import product_maturity_choices
+
+
+def _companies(keys: QuerySet) -> QuerySet:
+    return Company.objects.filter(pk__in=keys)
+
+
+def _products(keys: QuerySet) -> QuerySet:
+    # products depends on companies, not the other way round: the product model is named, not imported.
+    return apps.get_model("products", "Product").objects.filter(company__in=keys)
+
+
+def _markets(keys: QuerySet) -> QuerySet:
+    return ExportMarket.objects.filter(company__in=keys)
+
+
+def _categories() -> QuerySet:
+    return apps.get_model("products", "Category").objects.all()
+
+
+def company_facets() -> dict[str, Facet]:
+    """The company list's facets by name, in the order the API documents them."""
+    return {
+        "category": tree_facet(
+            _products, "category", "company", _categories, steplen=apps.get_model("products", "Category").steplen
+        ),
+        "province": labelled_facet(_companies, "province_id", "province__name", "pk"),
+        "market": country_facet(_markets, "country", "company"),
+        "verified": boolean_facet(
+            _companies,
+            Q(verification=VerificationState.VERIFIED),
+            "pk",
+            true_label="Verified",
+            false_label="Not verified",
+        ),
+        "maturity": choice_facet(_products, "maturity", "company", product_maturity_choices()),
+    }

@@ -1,0 +1,42 @@
+"""The facets of the product list (``?facets=``): for the products matching the current filters, how many
+are in each category, their maker's province, market, their maker's verification state, maturity and
+certification (``registry.facets``). Each value is what the product filter of the same name takes."""
+
+from django.db.models import Q, QuerySet
+
+from companies.models import VerificationState
+from registry.facets import Facet, boolean_facet, choice_facet, country_facet, labelled_facet, tree_facet
+
+from .models import Category, Maturity, Product
+
+
+def _products(keys: QuerySet) -> QuerySet:
+    return Product.objects.filter(pk__in=keys)
+
+
+def _categories() -> QuerySet:
+    return Category.objects.all()
+
+
+def product_facets() -> dict[str, Facet]:
+    """The product list's facets by name, in the order the API documents them."""
+    return {
+        "category": tree_facet(_products, "category", "pk", _categories, steplen=Category.steplen),
+        "province": labelled_facet(_products, "company__province_id", "company__province__name", "pk"),
+        "market": country_facet(_products, "export_markets__country", "pk"),
+        "verified": boolean_facet(
+            _products,
+            Q(company__verification=VerificationState.VERIFIED),
+            "pk",
+            true_label="Maker verified",
+            false_label="Maker not verified",
+        ),
+        "maturity": choice_facet(_products, "maturity", "pk", Maturity.choices),
+        "certified": boolean_facet(
+            _products,
+            Q(miv_certified_on__isnull=False),
+            "pk",
+            true_label='Certified "Make in Vietnam"',
+            false_label="Not certified",
+        ),
+    }

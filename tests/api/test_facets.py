@@ -1,0 +1,157 @@
+"""``?facets=`` on the company and product lists: counts per value over every result matching the other
+parameters, computed in a fixed number of queries; each value narrows the list by the filter of the same
+name to exactly its count; what the caller may not see is not counted; bad requests are 400."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from companies.services import company_suspend
+from tests.conftest import MISA
+from tests.helpers import get_json
+
+COMPANY_FACETS = ["category", "province", "market", "verified", "maturity"]
+PRODUCT_FACETS = [*COMPANY_FACETS, "certified"]
+LISTS = [("company-list", COMPANY_FACETS), ("product-list", PRODUCT_FACETS)]
+
+
+def facets(client, url_name, names, **params):
+    body = get_json(client, url_name, {"facets": ",".join(names), **params})
+    assert sorted(body["facets"]) == sorted(names)
+    return {name: {row["value"]: row["count"] for row in rows} for name, rows in body["facets"].items()}
+
+
+def test_company_facets_count_companies_per_value(api_client, registry):
+    counts = facets(api_client, "company-list", COMPANY_FACETS)
+    assert counts == {
+        # A parent category counts the companies with a product in it or in a subcategory, once each.
+        "category": {"software": 1, "accounting-software": 1, "telecommunications": 1, "5g-equipment": 1},
+        "province": {"01": 1, "48": 1, "79": 1},
+        "market": {"JP": 1, "KH": 1, "US": 1},
+        "verified": {"true": 1, "false": 2},
+        "maturity": {"exported": 1, "pilot": 1},
+    }
+
+
+def test_product_facets_count_products_per_value(api_client, registry):
+    counts = facets(api_client, "product-list", PRODUCT_FACETS)
+    assert counts == {
+        "category": {"software": 1, "accounting-software": 1, "telecommunications": 1, "5g-equipment": 1},
+        "province": {"01": 1, "48": 1},
+        "market": {"JP": 1, "US": 1},
+        "verified": {"true": 1, "false": 1},
+        "maturity": {"exported": 1, "pilot": 1},
+        "certified": {"true": 1, "false": 1},
+    }
+
+
+def test_a_facet_lists_values_most_frequent_first_with_labels(api_client, registry, make_company):
+    make_company(name="Công ty Hai", province="79")
+    body = get_json(api_client, "company-list", {"facets": "province,verified"})
+    assert body["facets"]["province"][0] == {"value": "79", "label": "Thành phố Hồ Chí Minh", "count": 2}
+    assert [row["count"] for row in body["facets"]["province"]] == [2, 1, 1]
+    assert body["facets"]["verified"] == [
+        {"value": "false", "label": "Not verified", "count": 3},
+        {"value": "true", "label": "Verified", "count": 1},
+    ]
+    markets = get_json(api_client, "company-list", {"facets": "market"})["facets"]["market"]
+    assert {"value": "JP", "label": "Japan", "count": 1} in markets
+
+
+def test_facets_count_the_filtered_results_not_the_page(api_client, registry):
+    body = get_json(api_client, "company-list", {"facets": "province,market", "province": "01", "page_size": 1})
+    assert body["count"] == 1
+    assert body["facets"] == {
+        "province": [{"value": "01", "label": "Thành phố Hà Nội", "count": 1}],
+        "market": [  # ties in the order of their labels
+            {"value": "KH", "label": "Cambodia", "count": 1},
+            {"value": "JP", "label": "Japan", "count": 1},
+        ],
+    }
+    everything = get_json(api_client, "company-list", {"facets": "province", "page_size": 1})
+    assert len(everything["results"]) == 1
+    assert sum(row["count"] for row in everything["facets"]["province"]) == 3
+    searched = facets(api_client, "product-list", ["maturity"], search="tram goc")
+    assert searched == {"maturity": {"pilot": 1}}
+
+
+@pytest.mark.parametrize(("url_name", "names"), LISTS, ids=["companies", "products"])
+def test_every_facet_value_narrows_the_list_to_its_count(api_client, registry, make_companies, url_name, names):
+    make_companies(3)
+    counts = facets(api_client, url_name, names)
+    assert all(counts.values())
+    for name, values in counts.items():
+        for value, count in values.items():
+            narrowed = get_json(api_client, url_name, {name: value, "page_size": 1})
+            assert narrowed["count"] == count, (name, value)
+
+
+@pytest.mark.parametrize(("url_name", "names"), LISTS, ids=["companies", "products"])
+def test_facets_take_a_fixed_number_of_queries(api_client, registry, make_companies, url_name, names):
+    def queries(params):
+        with CaptureQueriesContext(connection) as captured:
+            get_json(api_client, url_name, params)
+        return len(captured)
+
+    plain = queries({})
+    # One GROUP BY per facet; the category tree's also reads the categories.
+    with_facets = queries({"facets": ",".join(names)})
+    assert with_facets == plain + len(names) + 1
+    make_companies(5)
+    assert queries({"facets": ",".join(names)}) == with_facets
+
+
+def test_facets_do_not_count_what_the_caller_may_not_see(api_client, registry, make_user, bearer_client):
+    officer = make_user("officer", officer=True)
+    company_suspend(company=registry["danang"], by=officer, reason="Under investigation.")
+    assert facets(api_client, "company-list", ["province"]) == {"province": {"01": 1, "79": 1}}
+    assert facets(api_client, "product-list", ["market"]) == {"market": {"JP": 1}}
+    officer_counts = facets(bearer_client(officer), "company-list", ["province"])
+    assert officer_counts == {"province": {"01": 1, "48": 1, "79": 1}}
+
+
+def test_a_page_without_facets_has_no_facets_key(api_client, registry):
+    assert "facets" not in get_json(api_client, "company-list")
+
+
+@pytest.mark.parametrize("url_name", ["company-list", "product-list"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("province,bogus", "Unknown facet: bogus."),
+        ("", "Name at least one facet."),
+        (" , ", "Name at least one facet."),
+    ],
+)
+def test_an_unknown_or_empty_facet_is_a_400_listing_the_valid_ones(api_client, registry, url_name, value, message):
+    body = get_json(api_client, url_name, {"facets": value}, status=400)
+    assert list(body) == ["facets"]
+    assert body["facets"][0].startswith(message)
+    assert "Valid facets: category, province, market, verified, maturity" in body["facets"][0]
+
+
+def test_facets_are_refused_on_exports_and_detail_urls(api_client, registry):
+    body = get_json(api_client, "company-list", {"facets": "province", "format": "csv"}, status=400)
+    assert body == {"facets": ["Facets are counted on JSON pages, not in exports."]}
+    url = reverse("company-detail", kwargs={"tax_code": MISA})
+    assert api_client.get(url, {"facets": "province"}).status_code == 400
+
+
+def test_repeated_facets_are_counted_once(api_client, registry):
+    body = get_json(api_client, "company-list", {"facets": "province,province"})
+    assert list(body["facets"]) == ["province"]
+
+
+def test_facets_are_in_the_schema(api_client):
+    schema = APIClient().get(reverse("schema"), {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/companies/"]["get"]
+    parameter = next(p for p in operation["parameters"] if p["name"] == "facets")
+    assert parameter["schema"]["items"]["enum"] == COMPANY_FACETS
+    assert parameter["explode"] is False
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    facets_schema = schema["components"]["schemas"][page]["properties"]["facets"]
+    assert sorted(facets_schema["properties"]) == sorted(COMPANY_FACETS)
+    item = facets_schema["properties"]["province"]["items"]
+    assert item["required"] == ["value", "label", "count"]
