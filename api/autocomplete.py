@@ -32,14 +32,16 @@ class CompanySuggestionSerializer(serializers.Serializer):
     kind = serializers.SerializerMethodField()
     id = serializers.CharField(source="tax_code", help_text="The company's enterprise code (tax code).")
     name = serializers.CharField()
-    url = serializers.SerializerMethodField(help_text="The company's API URL (a path on this server).")
+    url = serializers.SerializerMethodField(help_text="The company's API URL.")
 
     @extend_schema_field({"type": "string", "enum": ["company"]})
     def get_kind(self, company) -> str:
         return "company"
 
     def get_url(self, company) -> str:
-        return reverse("company-detail", kwargs={"tax_code": company.tax_code})
+        return self.context["request"].build_absolute_uri(
+            reverse("company-detail", kwargs={"tax_code": company.tax_code})
+        )
 
 
 class ProductSuggestionSerializer(serializers.Serializer):
@@ -48,14 +50,14 @@ class ProductSuggestionSerializer(serializers.Serializer):
     name = serializers.CharField()
     company = serializers.CharField(source="company.tax_code", help_text="Enterprise code of the maker.")
     company_name = serializers.CharField(source="company.name")
-    url = serializers.SerializerMethodField(help_text="The product's API URL (a path on this server).")
+    url = serializers.SerializerMethodField(help_text="The product's API URL.")
 
     @extend_schema_field({"type": "string", "enum": ["product"]})
     def get_kind(self, product) -> str:
         return "product"
 
     def get_url(self, product) -> str:
-        return reverse("product-detail", kwargs={"pk": product.pk})
+        return self.context["request"].build_absolute_uri(reverse("product-detail", kwargs={"pk": product.pk}))
 
 
 class SuggestionsSerializer(serializers.Serializer):
@@ -98,4 +100,4 @@ class AutocompleteView(StrictQueryParametersMixin, APIView):
             "companies": company_suggestions(viewer, query, limit=SUGGESTIONS_PER_KIND),
             "products": product_suggestions(viewer, query, limit=SUGGESTIONS_PER_KIND),
         }
-        return Response(SuggestionsSerializer(suggestions).data)
+        return Response(SuggestionsSerializer(suggestions, context={"request": request}).data)

@@ -9,7 +9,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
 worker_class = "sync"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# A sync worker busy longer than this is killed. The CSV and XLSX exports stream up to EXPORT_MAX_ROWS rows
+# and take 30-45 s at 100,000 companies on a small machine (bench/results/exports.md), hence 120 s.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 10
 # Recycle workers now and then, staggered, so that a slow leak can never take the service down.
 max_requests = 5000

@@ -33,7 +33,7 @@ def test_a_suggestion_has_its_kind_id_name_and_url(api_client, registry):
             "kind": "company",
             "id": MISA,
             "name": "Công ty Cổ phần MISA",
-            "url": reverse("company-detail", kwargs={"tax_code": MISA}),
+            "url": "http://testserver" + reverse("company-detail", kwargs={"tax_code": MISA}),
         }
     ]
     product = registry["accounting"]
@@ -44,7 +44,7 @@ def test_a_suggestion_has_its_kind_id_name_and_url(api_client, registry):
             "name": "Phần mềm kế toán MISA SME",
             "company": MISA,
             "company_name": "Công ty Cổ phần MISA",
-            "url": reverse("product-detail", kwargs={"pk": product.pk}),
+            "url": "http://testserver" + reverse("product-detail", kwargs={"pk": product.pk}),
         }
     ]
 
