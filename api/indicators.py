@@ -200,8 +200,10 @@ BASIS = (
     " Computed from the registry when asked and cached briefly (`INDICATORS_CACHE_SECONDS`, 60 by "
     "default; `computed_at` says when). Basis: "
     "active companies; amounts include self-reported figures, and `verified_usd`/`verified_share` say how "
-    "much rests on figures officers verified. A company's yearly total is its revenue figure without a "
-    "country; per-country figures never add up to a total."
+    "much rests on figures officers verified, except that the unverified figures of fewer than "
+    "`INDICATORS_MIN_UNVERIFIED_COMPANIES` (3) companies are left out of a figure, so that none can be read "
+    "back. A company's yearly total is its revenue figure without a country; per-country figures never add "
+    "up to a total."
 )
 
 

@@ -9,6 +9,11 @@ The basis, everywhere:
 * **Revenue includes self-reported figures**, and every money figure says how much of it rests on figures
   an officer verified (``verified_usd``, ``verified_share``). Company counts come with the number of those
   companies that are themselves verified (``verification == verified``).
+* **No figure discloses one company's unverified figure.** Unverified figures are not public (only the
+  company's representatives and officers read them), so where fewer than
+  ``settings.INDICATORS_MIN_UNVERIFIED_COMPANIES`` (3) companies' unverified figures would make up part of
+  a money figure (a year, a market, a category or a province), that part is left out and the figure is its
+  verified part alone (``_disclosed``).
 * **A company's yearly total** is its revenue row without a country (``country == ""``). Rows for single
   countries never add up to a total: companies report their largest markets one by one, so their sum is a
   partial figure, and mixing it in would make the growth jump when a company starts reporting its total. A
@@ -225,6 +230,20 @@ def _money(expression: str = "amount_usd", **filters) -> Coalesce:
     return Coalesce(Sum(expression, filter=filter_, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
 
 
+def _unverified_figures(prefix: str = "") -> Count:
+    """How many of the grouped revenue figures (reached through ``prefix``) are unverified and above zero:
+    one per company in every grouping here (a unique constraint per company, year and country)."""
+    return Count("pk", filter=Q(**{f"{prefix}verified": False, f"{prefix}amount_usd__gt": 0}))
+
+
+def _disclosed(amount: Decimal, verified: Decimal, unverified_figures: int) -> Decimal:
+    """``amount``, or only its ``verified`` part when fewer than ``INDICATORS_MIN_UNVERIFIED_COMPANIES``
+    companies' unverified figures make up the rest: then the rest would tell one of them."""
+    if 0 < unverified_figures < settings.INDICATORS_MIN_UNVERIFIED_COMPANIES:
+        return verified
+    return amount
+
+
 def _yearly_totals():
     """Companies' yearly totals (rows without a country), active companies only."""
     return ExportRevenue.objects.filter(ACTIVE, country="")
@@ -247,6 +266,7 @@ def revenue_by_year() -> list[YearRevenue]:
         .annotate(
             amount=_money(),
             verified_amount=_money(verified=True),
+            unverified_figures=_unverified_figures(),
             companies=Count("pk"),  # one total per company and year (a unique constraint)
             verified_companies=Count("pk", filter=VERIFIED_COMPANY),
         )
@@ -254,12 +274,13 @@ def revenue_by_year() -> list[YearRevenue]:
     )
     series, previous = [], None
     for row in rows:
+        amount = _disclosed(row["amount"], row["verified_amount"], row["unverified_figures"])
         growth = None
         if previous is not None:
-            growth = _rate(_growth_factor(previous.amount_usd, row["amount"], row["year"] - previous.year))
+            growth = _rate(_growth_factor(previous.amount_usd, amount, row["year"] - previous.year))
         previous = YearRevenue(
             year=row["year"],
-            amount_usd=row["amount"],
+            amount_usd=amount,
             verified_usd=row["verified_amount"],
             companies=row["companies"],
             verified_companies=row["verified_companies"],
@@ -433,6 +454,7 @@ def market_breakdown(year: int | None) -> list[BreakdownItem]:
         row["country"]: {
             "amount": ZERO,
             "verified": ZERO,
+            "unverified_figures": 0,
             "companies": row["companies"],
             "verified_companies": row["verified_companies"],
         }
@@ -451,18 +473,21 @@ def market_breakdown(year: int | None) -> list[BreakdownItem]:
             .values("country", "unlisted")
             .annotate(
                 amount=_money(),
-                verified=_money(verified=True),
+                verified_amount=_money(verified=True),  # not "verified": the field's name, which is filtered on
                 figures=Count("pk"),
                 verified_figures=Count("pk", filter=VERIFIED_COMPANY),
+                unverified_figures=_unverified_figures(),
             )
             .order_by()
         )
         for row in revenue:
             item = items.setdefault(
-                row["country"], {"amount": ZERO, "verified": ZERO, "companies": 0, "verified_companies": 0}
+                row["country"],
+                {"amount": ZERO, "verified": ZERO, "unverified_figures": 0, "companies": 0, "verified_companies": 0},
             )
             item["amount"] += row["amount"]
-            item["verified"] += row["verified"]
+            item["verified"] += row["verified_amount"]
+            item["unverified_figures"] += row["unverified_figures"]
             if row["unlisted"]:  # one figure per company, country and year (a unique constraint)
                 item["companies"] += row["figures"]
                 item["verified_companies"] += row["verified_figures"]
@@ -470,7 +495,7 @@ def market_breakdown(year: int | None) -> list[BreakdownItem]:
         BreakdownItem(
             code=code,
             name=countries.name(code),
-            amount_usd=item["amount"],
+            amount_usd=_disclosed(item["amount"], item["verified"], item["unverified_figures"]),
             verified_usd=item["verified"],
             companies=item["companies"],
             verified_companies=item["verified_companies"],
@@ -498,6 +523,7 @@ def province_breakdown(year: int | None) -> list[BreakdownItem]:
         .annotate(
             amount=_money("total__amount_usd"),
             verified=_money("total__amount_usd", total__verified=True),
+            unverified_figures=_unverified_figures("total__"),
             companies=Count("pk"),
             verified_companies=Count("pk", filter=Q(verification=VerificationState.VERIFIED)),
         )
@@ -507,7 +533,7 @@ def province_breakdown(year: int | None) -> list[BreakdownItem]:
         BreakdownItem(
             code=row["province"],
             name=row["province__name"],
-            amount_usd=row["amount"],
+            amount_usd=_disclosed(row["amount"], row["verified"], row["unverified_figures"]),
             verified_usd=row["verified"],
             companies=row["companies"],
             verified_companies=row["verified_companies"],
@@ -534,6 +560,7 @@ def category_breakdown(year: int | None) -> list[BreakdownItem]:
         .annotate(
             amount=_money("total__amount_usd"),
             verified=_money("total__amount_usd", total__verified=True),
+            unverified_figures=_unverified_figures("total__"),
             companies=Count("company"),
             verified_companies=Count("company", filter=VERIFIED_COMPANY),
         )
@@ -543,7 +570,7 @@ def category_breakdown(year: int | None) -> list[BreakdownItem]:
         BreakdownItem(
             code=row["category__slug"],
             name=row["category__name_en"],
-            amount_usd=row["amount"],
+            amount_usd=_disclosed(row["amount"], row["verified"], row["unverified_figures"]),
             verified_usd=row["verified"],
             companies=row["companies"],
             verified_companies=row["verified_companies"],

@@ -35,6 +35,9 @@ ALL = [SUMMARY, REVENUE, TARGET, MARKETS, CATEGORIES, PROVINCES]
 @pytest.fixture(autouse=True)
 def _no_indicator_cache(settings):
     settings.INDICATORS_CACHE_SECONDS = 0
+    # The sums of these small sectors are the subject; leaving out small groups' unverified figures is
+    # tested on its own, at the end.
+    settings.INDICATORS_MIN_UNVERIFIED_COMPANIES = 1
 
 
 @pytest.fixture
@@ -583,3 +586,36 @@ def test_a_client_generated_from_the_schema_parses_every_indicator(generated_cli
         client=generated_client("client").Client(base_url=live_server.url), from_year=2030
     )
     assert response.status_code == 400
+
+
+# --- no indicator discloses one company's unverified figure ------------------------------------------
+
+
+def test_an_unverified_figure_of_fewer_than_three_companies_is_left_out(api_client, settings, sector, revenue):
+    """2024: Alpha's total (1,500) is its only unverified one, beside Beta's verified 600; the JP figure is
+    verified. With the default threshold, no indicator may add Alpha's 1,500, which anyone could then read."""
+    settings.INDICATORS_MIN_UNVERIFIED_COMPANIES = 3
+    year_2024 = by_year(get_json(api_client, REVENUE))[2024]
+    assert (year_2024["amount_usd"], year_2024["verified_usd"], year_2024["verified_share"]) == (
+        "600.00",
+        "600.00",
+        1.0,
+    )
+    assert year_2024["companies"] == 2  # still counted as reporting companies: only the money is withheld
+    provinces = by_code(get_json(api_client, PROVINCES, {"year": 2024}))
+    assert provinces["01"]["amount_usd"] == "0.00"  # Hà Nội: only Alpha's unverified total
+    assert provinces["79"]["amount_usd"] == "600.00"
+    markets = by_code(get_json(api_client, MARKETS, {"year": 2024}))
+    assert markets["KR"]["amount_usd"] == "0.00"  # Gamma's unverified KR figure alone
+    assert markets["JP"]["amount_usd"] == "900.00"
+
+
+def test_unverified_figures_of_enough_companies_are_counted(api_client, settings, sector, make_company, revenue):
+    settings.INDICATORS_MIN_UNVERIFIED_COMPANIES = 3
+    for name in ("Epsilon", "Zeta"):
+        revenue(make_company(name=name, province="01"), 2024, 100)
+    year_2024 = by_year(get_json(api_client, REVENUE))[2024]
+    # Three companies' unverified totals (Alpha, Epsilon, Zeta) beside Beta's verified one: all disclosed.
+    assert year_2024["amount_usd"] == "2300.00"
+    assert year_2024["verified_usd"] == "600.00"
+    assert by_code(get_json(api_client, PROVINCES, {"year": 2024}))["01"]["amount_usd"] == "1700.00"
