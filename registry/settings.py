@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "companies",
     "products",
     "seeds",
+    "web",
 ]
 
 MIDDLEWARE = [

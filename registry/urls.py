@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from web import views as web_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
+    path("", web_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
 ]

@@ -169,10 +169,12 @@ def test_outside_api_errors_are_not_rewritten(client, db):
     assert not response["Content-Type"].startswith("application/json")
 
 
-def test_root_redirects_to_the_docs(client, db):
+def test_root_serves_the_public_page(client, db):
+    # The public page (web/, tested in tests/web/) links to the docs; it is HTML, never rewritten to JSON.
     response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/api/docs/"
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert 'href="/api/docs/"' in response.text
 
 
 def test_docs_page_is_served(client, db):
