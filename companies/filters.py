@@ -65,11 +65,21 @@ class CompanyFilterForm(forms.Form):
         return data
 
 
+class ProvinceFilter(django_filters.ChoiceFilter):
+    """A provincial unit by its two-digit code; ``field_name`` leads to the province's code."""
+
+    choices = FixedChoices(PROVINCE_CHOICES)
+    error_messages = invalid_choice_message([code for code, _name in PROVINCE_CHOICES], "province code")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", self.choices)
+        kwargs.setdefault("error_messages", self.error_messages)
+        super().__init__(*args, **kwargs)
+
+
 class CompanyFilterSet(SearchFilterSet):
-    province = django_filters.ChoiceFilter(
+    province = ProvinceFilter(
         field_name="province_id",
-        choices=FixedChoices(PROVINCE_CHOICES),
-        error_messages=invalid_choice_message([code for code, _name in PROVINCE_CHOICES], "province code"),
         help_text="Two-digit code of one of the 34 provincial units (see /api/v1/provinces/), e.g. 01.",
     )
     category = django_filters.ModelChoiceFilter(

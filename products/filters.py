@@ -2,12 +2,10 @@
 
 import django_filters
 
-from companies.filters import CompanyByTaxCodeFilter
+from companies.filters import CompanyByTaxCodeFilter, ProvinceFilter
 from companies.models import VerificationState
-from companies.provinces import PROVINCE_CHOICES
 from registry.filters import (
     CountryCodesFilter,
-    FixedChoices,
     NullsLastOrderingFilter,
     SearchFilterSet,
     StrictBooleanFilter,
@@ -28,10 +26,8 @@ class ProductFilterSet(SearchFilterSet):
         help_text="Category slug (see /api/v1/categories/); includes its subcategories.",
     )
     company = CompanyByTaxCodeFilter(help_text="Enterprise code (tax code) of the company that makes the product.")
-    province = django_filters.ChoiceFilter(
+    province = ProvinceFilter(
         field_name="company__province_id",
-        choices=FixedChoices(PROVINCE_CHOICES),
-        error_messages=invalid_choice_message([code for code, _name in PROVINCE_CHOICES], "province code"),
         help_text="Two-digit code of the maker's provincial unit (see /api/v1/provinces/), e.g. 01.",
     )
     verified = StrictBooleanFilter(
