@@ -90,8 +90,7 @@ class FacetsMixin:
         names = self.requested_facets()
         response = super().list(request, *args, **kwargs)
         if names:
-            keys = self.matching.order_by().values("pk")
-            counts = facet_counts(self.facets, names, keys)
+            counts = facet_counts(self.facets, names, self.matching)
             response.data[FACETS_PARAMETER] = {
                 name: [asdict(count) for count in value_counts] for name, value_counts in counts.items()
             }

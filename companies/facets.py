@@ -7,21 +7,21 @@ from django.db.models import Q, QuerySet
 
 from registry.facets import Facet, boolean_facet, choice_facet, country_facet, labelled_facet, tree_facet
 
-from .models import Company, ExportMarket, VerificationState
+from .models import ExportMarket, VerificationState
 from .querysets import product_maturity_choices
 
 
-def _companies(keys: QuerySet) -> QuerySet:
-    return Company.objects.filter(pk__in=keys)
+def _companies(matching: QuerySet) -> QuerySet:
+    return matching
 
 
-def _products(keys: QuerySet) -> QuerySet:
+def _products(matching: QuerySet) -> QuerySet:
     # products depends on companies, not the other way round: the product model is named, not imported.
-    return apps.get_model("products", "Product").objects.filter(company__in=keys)
+    return apps.get_model("products", "Product").objects.filter(company__in=matching.values("pk"))
 
 
-def _markets(keys: QuerySet) -> QuerySet:
-    return ExportMarket.objects.filter(company__in=keys)
+def _markets(matching: QuerySet) -> QuerySet:
+    return ExportMarket.objects.filter(company__in=matching.values("pk"))
 
 
 def _categories() -> QuerySet:
@@ -34,12 +34,12 @@ def company_facets() -> dict[str, Facet]:
         "category": tree_facet(
             _products, "category", "company", _categories, steplen=apps.get_model("products", "Category").steplen
         ),
-        "province": labelled_facet(_companies, "province_id", "province__name", "pk"),
+        "province": labelled_facet(_companies, "province_id", "province__name", None),
         "market": country_facet(_markets, "country", "company"),
         "verified": boolean_facet(
             _companies,
             Q(verification=VerificationState.VERIFIED),
-            "pk",
+            None,
             true_label="Verified",
             false_label="Not verified",
         ),

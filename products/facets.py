@@ -7,11 +7,11 @@ from django.db.models import Q, QuerySet
 from companies.models import VerificationState
 from registry.facets import Facet, boolean_facet, choice_facet, country_facet, labelled_facet, tree_facet
 
-from .models import Category, Maturity, Product
+from .models import Category, Maturity
 
 
-def _products(keys: QuerySet) -> QuerySet:
-    return Product.objects.filter(pk__in=keys)
+def _products(matching: QuerySet) -> QuerySet:
+    return matching
 
 
 def _categories() -> QuerySet:
@@ -21,21 +21,22 @@ def _categories() -> QuerySet:
 def product_facets() -> dict[str, Facet]:
     """The product list's facets by name, in the order the API documents them."""
     return {
-        "category": tree_facet(_products, "category", "pk", _categories, steplen=Category.steplen),
-        "province": labelled_facet(_products, "company__province_id", "company__province__name", "pk"),
+        "category": tree_facet(_products, "category", None, _categories, steplen=Category.steplen),
+        "province": labelled_facet(_products, "company__province_id", "company__province__name", None),
+        # A product is sold in a country through one or more of its maker's markets there: counted once.
         "market": country_facet(_products, "export_markets__country", "pk"),
         "verified": boolean_facet(
             _products,
             Q(company__verification=VerificationState.VERIFIED),
-            "pk",
+            None,
             true_label="Maker verified",
             false_label="Maker not verified",
         ),
-        "maturity": choice_facet(_products, "maturity", "pk", Maturity.choices),
+        "maturity": choice_facet(_products, "maturity", None, Maturity.choices),
         "certified": boolean_facet(
             _products,
             Q(miv_certified_on__isnull=False),
-            "pk",
+            None,
             true_label='Certified "Make in Vietnam"',
             false_label="Not certified",
         ),

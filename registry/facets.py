@@ -1,9 +1,9 @@
 """Facet counts: for a filtered list, how many of its rows have each value of a field, so that a search
 page can show "Hà Nội (412), Hồ Chí Minh City (388), ..." beside the results.
 
-Each facet is one ``GROUP BY`` query over the filtered rows, passed in as a subquery of their keys: the
-database counts, nothing is loaded row by row, and the number of queries is fixed by the facets asked for,
-not by the data. A facet's ``value`` is what the list's filter of the same name takes, so a client can
+Each facet is one ``GROUP BY`` query over the filtered rows themselves (the list's own queryset, or rows
+related to it through a subquery of its keys): the database counts, nothing is loaded row by row, and the
+number of queries is fixed by the facets asked for, not by the data. A facet's ``value`` is what the list's filter of the same name takes, so a client can
 narrow the list by any value it was shown.
 
 The domain apps declare their facets (``companies.facets``, ``products.facets``) with the builders here.
@@ -24,8 +24,16 @@ class FacetCount:
     count: int
 
 
-# A facet: given the keys of the filtered rows (a ``values("pk")`` queryset), its counts.
+# A facet: given the filtered rows of the list (a queryset without ordering or prefetching), its counts.
 Facet = Callable[[QuerySet], list[FacetCount]]
+# What a facet groups: the list's rows themselves, or rows related to them.
+Rows = Callable[[QuerySet], QuerySet]
+
+
+def _count(counted: str | None) -> Count:
+    """``None``: count the grouped rows, each a distinct result; a field: count its distinct values, for rows
+    that repeat a result (a company's products, a product's markets)."""
+    return Count("pk") if counted is None else Count(counted, distinct=True)
 
 
 def _sorted(counts: Iterable[FacetCount]) -> list[FacetCount]:
@@ -35,30 +43,29 @@ def _sorted(counts: Iterable[FacetCount]) -> list[FacetCount]:
     )
 
 
-def _grouped(rows: QuerySet, key: str, counted: str) -> QuerySet:
-    """``rows`` grouped by ``key``, each group with the number of distinct ``counted`` values as ``count``."""
-    return rows.order_by().values(key).annotate(count=Count(counted, distinct=True)).values_list(key, "count")
+def _grouped(rows: QuerySet, key: str, counted: str | None) -> QuerySet:
+    """``rows`` grouped by ``key``, each group with its count (``_count``)."""
+    return rows.order_by().values(key).annotate(count=_count(counted)).values_list(key, "count")
 
 
-def field_facet(rows: Callable[[QuerySet], QuerySet], key: str, counted: str, label_of: Callable[[str], str]) -> Facet:
-    """Counts of ``counted`` per value of ``key`` over ``rows(keys)``; labels from ``label_of(value)``."""
+def field_facet(rows: Rows, key: str, counted: str | None, label_of: Callable[[str], str]) -> Facet:
+    """Counts per value of ``key`` over ``rows(matching)``; labels from ``label_of(value)``."""
 
-    def facet(keys: QuerySet) -> list[FacetCount]:
+    def facet(matching: QuerySet) -> list[FacetCount]:
         return _sorted(
             FacetCount(str(value), str(label_of(value)), count)
-            for value, count in _grouped(rows(keys), key, counted)
+            for value, count in _grouped(rows(matching), key, counted)
             if value not in (None, "")
         )
 
     return facet
 
 
-def labelled_facet(rows: Callable[[QuerySet], QuerySet], key: str, label: str, counted: str) -> Facet:
-    """Counts of ``counted`` per value of ``key``, labelled by the column ``label`` read in the same query
-    (a joined name)."""
+def labelled_facet(rows: Rows, key: str, label: str, counted: str | None) -> Facet:
+    """Counts per value of ``key``, labelled by the column ``label`` read in the same query (a joined name)."""
 
-    def facet(keys: QuerySet) -> list[FacetCount]:
-        grouped = (rows(keys).order_by().values(key, label).annotate(count=Count(counted, distinct=True))).values_list(
+    def facet(matching: QuerySet) -> list[FacetCount]:
+        grouped = (rows(matching).order_by().values(key, label).annotate(count=_count(counted))).values_list(
             key, label, "count"
         )
         return _sorted(FacetCount(str(value), str(name), count) for value, name, count in grouped)
@@ -66,52 +73,48 @@ def labelled_facet(rows: Callable[[QuerySet], QuerySet], key: str, label: str, c
     return facet
 
 
-def country_facet(rows: Callable[[QuerySet], QuerySet], key: str, counted: str) -> Facet:
+def country_facet(rows: Rows, key: str, counted: str | None) -> Facet:
     """Counts per ISO country code, labelled with the country's English name."""
     return field_facet(rows, key, counted, countries.name)
 
 
-def choice_facet(rows: Callable[[QuerySet], QuerySet], key: str, counted: str, choices) -> Facet:
+def choice_facet(rows: Rows, key: str, counted: str | None, choices) -> Facet:
     """Counts per value of a field with choices (a ``TextChoices``), labelled with the choice's label."""
     labels = dict(choices)
     return field_facet(rows, key, counted, lambda value: labels.get(value, value))
 
 
-def boolean_facet(
-    rows: Callable[[QuerySet], QuerySet], condition, counted: str, *, true_label: str, false_label: str
-) -> Facet:
+def boolean_facet(rows: Rows, condition, counted: str | None, *, true_label: str, false_label: str) -> Facet:
     """Counts of the rows for which ``condition`` (a ``Q``) holds (value ``true``) and does not (``false``)."""
 
-    def facet(keys: QuerySet) -> list[FacetCount]:
+    def facet(matching: QuerySet) -> list[FacetCount]:
         flag = Case(When(condition, then=Value("true")), default=Value("false"), output_field=CharField())
         labels = {"true": true_label, "false": false_label}
-        grouped = _grouped(rows(keys).annotate(facet_flag=flag), "facet_flag", counted)
+        grouped = _grouped(rows(matching).annotate(facet_flag=flag), "facet_flag", counted)
         return _sorted(FacetCount(value, labels[value], count) for value, count in grouped)
 
     return facet
 
 
-def tree_facet(
-    rows: Callable[[QuerySet], QuerySet], node: str, counted: str, nodes: Callable[[], QuerySet], *, steplen: int
-) -> Facet:
+def tree_facet(rows: Rows, node: str, counted: str | None, nodes: Callable[[], QuerySet], *, steplen: int) -> Facet:
     """Counts per node of a materialized-path tree (django-treebeard's ``MP_Node``), each node counting
-    the rows filed under it or any of its descendants, as a filter by the node does. ``rows(keys)`` reach
+    the rows filed under it or any of its descendants, as a filter by the node does. ``rows(matching)`` reach
     their node through the relation ``node``; ``nodes()`` are the tree's nodes, with ``slug``,
     ``name_en``, ``path`` and ``depth``. Two queries: the nodes, then one ``GROUP BY`` of every depth's
     path prefix (a row counts at each depth down to its own node's)."""
 
-    def facet(keys: QuerySet) -> list[FacetCount]:
+    def facet(matching: QuerySet) -> list[FacetCount]:
         tree = {each.path: each for each in nodes().only("slug", "name_en", "path", "depth")}
         depths = sorted({each.depth for each in tree.values()})
         if not depths:
             return []
         per_depth = [
-            rows(keys)
+            rows(matching)
             .filter(**{f"{node}__depth__gte": depth})
             .order_by()
             .annotate(facet_prefix=Substr(F(f"{node}__path"), 1, depth * steplen))
             .values("facet_prefix")
-            .annotate(count=Count(counted, distinct=True))
+            .annotate(count=_count(counted))
             .values_list("facet_prefix", "count")
             for depth in depths
         ]
@@ -124,6 +127,8 @@ def tree_facet(
     return facet
 
 
-def facet_counts(facets: dict[str, Facet], names: Iterable[str], keys: QuerySet) -> dict[str, list[FacetCount]]:
-    """The counts of the named facets (names already checked against ``facets``) over ``keys``."""
-    return {name: facets[name](keys) for name in names}
+def facet_counts(facets: dict[str, Facet], names: Iterable[str], matching: QuerySet) -> dict[str, list[FacetCount]]:
+    """The counts of the named facets (names already checked against ``facets``) over ``matching``, the
+    filtered rows of a list."""
+    matching = matching.order_by().prefetch_related(None)
+    return {name: facets[name](matching) for name in names}

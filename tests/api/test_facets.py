@@ -155,3 +155,18 @@ def test_facets_are_in_the_schema(api_client):
     assert sorted(facets_schema["properties"]) == sorted(COMPANY_FACETS)
     item = facets_schema["properties"]["province"]["items"]
     assert item["required"] == ["value", "label", "count"]
+
+
+def test_facets_follow_filters_on_annotations_and_search(api_client, registry):
+    # min_export_revenue filters on the latest-revenue annotation; search ranks by another: neither may
+    # change how the facets group.
+    params = {
+        "facets": "province,verified",
+        "min_export_revenue": "200000",
+        "search": "cong ty",
+        "ordering": "-export_revenue",
+    }
+    body = get_json(api_client, "company-list", params)
+    assert body["count"] == 1
+    assert body["facets"]["province"] == [{"value": "01", "label": "Thành phố Hà Nội", "count": 1}]
+    assert body["facets"]["verified"] == [{"value": "true", "label": "Verified", "count": 1}]
