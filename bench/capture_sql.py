@@ -1,11 +1,15 @@
 """The SQL each benchmarked request issues, captured through Django's test client (the same code path,
-settings and database as the served app). Reads ``{"name": [path, ...]}`` on stdin; writes
-``{"name": [{"path": ..., "status": 200, "queries": [sql, ...]}, ...]}`` on stdout.
+settings and database as the served app). Reads ``{"name": [path, ...]}`` on stdin, or
+``{"endpoints": {"name": [path, ...]}, "max_seconds": 30}``: then an endpoint's paths are captured in turn
+only until ``max_seconds`` have passed (at least one each), so that a slow endpoint is captured for fewer
+paths. Writes ``{"name": [{"path": ..., "status": 200, "seconds": 0.01, "queries": [sql, ...]}, ...]}`` on
+stdout (a non-200 answer stops that endpoint's capture: its last entry is the failure).
 Run from the repository root with the benchmark's environment (DATABASE_URL and the rest)."""
 
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,18 +25,34 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 
 def main() -> None:
-    endpoints = json.load(sys.stdin)
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json")
+    job = json.load(sys.stdin)
+    if "endpoints" in job:
+        endpoints, max_seconds = job["endpoints"], job.get("max_seconds")
+    else:
+        endpoints, max_seconds = job, None
+    # A server error is answered as the served app answers it (a 500), not raised here.
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json", raise_request_exception=False)
     captured = {}
     for name, paths in endpoints.items():
         client.get(paths[0])  # warm up: first-request work (content types, caches) is not the endpoint's
         captured[name] = []
+        deadline = time.monotonic() + max_seconds if max_seconds else None
         for path in paths:
+            if deadline is not None and captured[name] and time.monotonic() > deadline:
+                break
+            started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(path)
             captured[name].append(
-                {"path": path, "status": response.status_code, "queries": [query["sql"] for query in queries]}
+                {
+                    "path": path,
+                    "status": response.status_code,
+                    "seconds": time.perf_counter() - started,
+                    "queries": [query["sql"] for query in queries],
+                }
             )
+            if response.status_code != 200:
+                break
     json.dump(captured, sys.stdout)
 
 

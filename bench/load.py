@@ -3,7 +3,9 @@
 Reads a JSON object on stdin, ``{"port": 8000, "concurrency": 1, "requests": 200, "warmup": 10,
 "max_seconds": 60, "endpoints": {"name": ["/api/v1/...", ...]}}``, and for each endpoint in turn sends
 ``warmup`` requests that are not recorded, then ``requests`` GET requests (cycling through its paths) to
-127.0.0.1 with ``concurrency`` clients, stopping early after ``max_seconds``.
+127.0.0.1 with ``concurrency`` clients, stopping early after ``max_seconds``. An endpoint may also be given
+as ``{"paths": [...], "requests": 20, "warmup": 5}``, overriding the job's ``requests`` and ``warmup`` for it
+(slow endpoints).
 Writes ``{"name": {"latencies": [seconds, ...], "errors": {"status or error": count}, "seconds": wall}}``
 to stdout. Only the standard library; traffic only to 127.0.0.1.
 """
@@ -63,17 +65,21 @@ async def drive(port: int, paths: list[str], *, concurrency: int, requests: int,
 async def main() -> None:
     job = json.load(sys.stdin)
     results = {}
-    for name, paths in job["endpoints"].items():
+    for name, endpoint in job["endpoints"].items():
+        if not isinstance(endpoint, dict):
+            endpoint = {"paths": endpoint}
+        paths = endpoint["paths"]
         # Warm-up, not recorded: every worker serves the endpoint at least once (imports, connections, caches).
-        warmup = job.get("warmup", 0)
-        await drive(
-            job["port"], paths, concurrency=max(1, warmup // 2), requests=warmup, max_seconds=job["max_seconds"]
-        )
+        warmup = endpoint.get("warmup", job.get("warmup", 0))
+        if warmup:
+            await drive(
+                job["port"], paths, concurrency=max(1, warmup // 2), requests=warmup, max_seconds=job["max_seconds"]
+            )
         results[name] = await drive(
             job["port"],
             paths,
             concurrency=job["concurrency"],
-            requests=job["requests"],
+            requests=endpoint.get("requests", job["requests"]),
             max_seconds=job["max_seconds"],
         )
     json.dump(results, sys.stdout)

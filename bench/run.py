@@ -5,13 +5,16 @@ For each size N it:
    (``manage.py generate_demo_data``, whose load rate it reports);
 2. serves the app with gunicorn (``registry/gunicorn_conf.py``) on 127.0.0.1;
 3. drives a fixed query mix from a separate process (``bench/load.py``): first one client (latency:
-   p50, p95, p99), then several at once (requests per second);
+   p50, p95, p99), then several at once (requests per second); then, on a server with the indicators'
+   cache off, a few cold computations of the indicator summary;
 4. runs the very SQL each request issued (captured by ``bench/capture_sql.py``) directly with psycopg,
    so that each endpoint shows API time / raw SQL time side by side;
 5. EXPLAINs every statement and reports any sequential scan of a big table;
 then drops the database. It writes ``bench/results/latest.json`` and ``latest.md`` (with the plans in
 ``explain-N.txt``), and with ``--readme`` puts the table into README.md. Bounded: a fixed number of requests
-per endpoint and a time limit per phase; traffic only to 127.0.0.1.
+per endpoint and a time limit per phase (and for capturing an endpoint's SQL: a slow endpoint gets fewer
+paths and requests, which the output says); traffic only to 127.0.0.1. An endpoint that answers other than
+200 while its SQL is captured is left out of the run and listed as failed.
 """
 
 import argparse
@@ -27,6 +30,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -55,6 +59,14 @@ MAX_API_TO_SQL = 2.0
 MAX_P99_GROWTH = 1.5
 GROWTH_ENDPOINTS = ["company list (filtered)", "company search", "company detail", "autocomplete"]
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+# An endpoint whose captured requests take this long (median) is slow: warmed up less (bench_size).
+SLOW_SECONDS = 0.5
+# The indicator summary with INDICATORS_CACHE_SECONDS=0, so that each request computes it: the cold figure
+# (the "indicators" row of the mix is served from the cache). A small sample: each takes seconds at 100,000.
+COLD_ENDPOINT = "indicators (cold: cache off)"
+COLD_PATH = "/api/v1/indicators/"
+COLD_REQUESTS = 10
+COLD_SAMPLES = 3
 
 
 def log(message: str) -> None:
@@ -111,6 +123,24 @@ def drop_database(admin_url: str, name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def typed_prefix(rng: random.Random, phrase: str) -> str:
+    """What a user has typed so far of ``phrase`` (a name or a search term) in a search box: 1-3 letters of a
+    word ("v", "vi", "phan"), a whole word ("viet", "fpt"), or a word and 1-3 letters of the next ("phan m",
+    "ha n", "cong ty"); starting at the first word, or at a later one (the distinctive part of a name).
+    Digits-only words (the demo short names' numbers) are not typed."""
+    words = [word for word in re.split(r"[\s,.()-]+", phrase) if word and not word.isdigit()]
+    if not words:
+        return phrase[:3] or "v"
+    start = 0 if len(words) == 1 or rng.random() < 0.5 else rng.randrange(len(words))
+    word, following = words[start], words[start + 1 :]
+    shape = rng.random()
+    if shape < 0.45:
+        return word[: rng.randint(1, 3)]
+    if shape < 0.6 or not following:
+        return word
+    return f"{word} {following[0][: rng.randint(1, 3)]}"
+
+
 def query_mix(url: str, samples: int) -> dict[str, list[str]]:
     """The endpoints and, for each, ``samples`` paths with realistic, varied parameters from the data."""
     rng = random.Random(1)
@@ -126,10 +156,43 @@ def query_mix(url: str, samples: int) -> dict[str, list[str]]:
                 " GROUP BY c.slug ORDER BY count(*) DESC LIMIT 12"
             )
         ]
+        # Names users type into the autocomplete: the demo companies' legal and short names ("Công ty Cổ phần
+        # Phần mềm Ánh Dương", "Ánh Dương 12"), the seeded firms' names in every form ("FPT", "Viettel Group";
+        # typed more often than their share of the rows), and products' names (every 97th: a sample, in a
+        # fixed order).
+        company_names = [
+            row for row in db.execute("SELECT name, name_en, short_name FROM companies_company ORDER BY id")
+        ]
+        product_names = [
+            row[0] for row in db.execute("SELECT name FROM products_product WHERE id % 97 = 0 ORDER BY id")
+        ]
+    seeded_names = [row for row in company_names if not re.search(r"\d$", row[2] or "")] or company_names
     markets = ["JP", "US", "KR", "LA", "KH", "SG", "DE", "TH"]
 
     def paths(make) -> list[str]:
         return [make() for _ in range(samples)]
+
+    def typed() -> str:
+        source = rng.random()
+        if source < 0.2:
+            phrase = " ".join(rng.choice(SEARCH_TERMS).split())
+        elif source < 0.35:
+            phrase = rng.choice([name for name in rng.choice(seeded_names) if name])
+        elif source < 0.8:  # a demo company's Vietnamese legal or short name
+            phrase = rng.choice([name for name in rng.choice(company_names)[::2] if name])
+        else:
+            phrase = rng.choice(product_names)
+        prefix = typed_prefix(rng, phrase)
+        return prefix.lower() if rng.random() < 0.7 else prefix  # as typed: mostly lower case, some accents
+
+    def company_facets() -> str:
+        params = {"facets": "category,province,market,verified,maturity"}
+        draw = rng.random()
+        if draw < 0.25:
+            params["province"] = rng.choice(provinces)
+        elif draw < 0.5:
+            params["category"] = rng.choice(categories)
+        return f"{api}/companies/?" + urlencode(params)
 
     api = "/api/v1"
     return {
@@ -146,21 +209,58 @@ def query_mix(url: str, samples: int) -> dict[str, list[str]]:
         ),
         "product search": paths(lambda: f"{api}/products/?" + urlencode({"search": rng.choice(SEARCH_TERMS)})),
         "markets": [f"{api}/markets/"] * samples,
+        "autocomplete": paths(lambda: f"{api}/autocomplete/?" + urlencode({"q": typed()})),
+        # Half unfiltered, a quarter by province, a quarter by category.
+        "company list + facets": paths(company_facets),
+        "product list + facets": paths(
+            lambda: (
+                f"{api}/products/?"
+                + urlencode(
+                    {"facets": "category,province,market,maturity,certified", "category": rng.choice(categories)}
+                )
+            )
+        ),
+        "company compare": paths(
+            lambda: (
+                f"{api}/companies/compare/?"
+                + urlencode({"tax_codes": ",".join(rng.sample(tax_codes, rng.randint(2, 10)))}, safe=",")
+            )
+        ),
+        # Served from the shared cache (INDICATORS_CACHE_SECONDS); the cold computation is measured apart
+        # (COLD_ENDPOINT).
+        "indicators": [f"{api}/indicators/"] * samples,
+        "company list as fields": paths(
+            lambda: (
+                f"{api}/companies/?"
+                + urlencode(
+                    {"fields": "tax_code,name,province", "page_size": 100, "page": rng.randint(1, 10)}, safe=","
+                )
+            )
+        ),
     }
 
 
-def capture_sql(env: dict, endpoints: dict[str, list[str]]) -> dict:
+def capture_sql(env: dict, endpoints: dict[str, list[str]], max_seconds: float) -> tuple[dict, dict[str, str]]:
+    """The captured requests of each endpoint (fewer paths than given for a slow one: ``max_seconds`` each),
+    and the endpoints that failed (name: what failed), which are left out of the rest of the run."""
     result = subprocess.run(
-        [PYTHON, "bench/capture_sql.py"], cwd=ROOT, env=env, input=json.dumps(endpoints), capture_output=True, text=True
+        [PYTHON, "bench/capture_sql.py"],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps({"endpoints": endpoints, "max_seconds": max_seconds}),
+        capture_output=True,
+        text=True,
     )
     if result.returncode:
         sys.exit(f"capturing the SQL failed:\n{result.stderr[-3000:]}")
-    captured = json.loads(result.stdout)
-    for name, requests in captured.items():
-        failed = [request for request in requests if request["status"] != 200]
-        if failed:
-            sys.exit(f"{name}: {failed[0]['path']} answered {failed[0]['status']}")
-    return captured
+    captured, failed = json.loads(result.stdout), {}
+    for name, requests in list(captured.items()):
+        failures = [request for request in requests if request["status"] != 200]
+        if failures:
+            failed[name] = f"{failures[0]['path']} answered {failures[0]['status']}"
+            log(f"{name}: {failed[name]}; left out of the run")
+            del captured[name]
+    return captured, failed
 
 
 def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
@@ -209,15 +309,20 @@ def drive(port: int, endpoints: dict, *, concurrency: int, requests: int, max_se
 
 
 def time_raw_sql(url: str, captured: list[dict], requests: int, max_seconds: float) -> list[float]:
-    """Per request, the time to run its statements one after another and fetch every row, as psycopg sees it."""
+    """Per request, the time to run its statements one after another and fetch every row, as psycopg sees it.
+    A warm-up round over the captured requests first (at most half of ``max_seconds``), then at most
+    ``requests`` timed ones within ``max_seconds`` (at least one)."""
     timings = []
-    deadline = time.monotonic() + max_seconds
     with psycopg.connect(url, autocommit=True) as db:
+        deadline = time.monotonic() + max_seconds / 2
         for request in captured:  # warm-up round
+            if time.monotonic() > deadline:
+                break
             for sql in request["queries"]:
                 db.execute(sql).fetchall()
+        deadline = time.monotonic() + max_seconds
         for index in range(requests):
-            if time.monotonic() > deadline:
+            if timings and time.monotonic() > deadline:
                 break
             statements = captured[index % len(captured)]["queries"]
             started = time.perf_counter()
@@ -237,7 +342,8 @@ def explain(url: str, statements: list[str]) -> tuple[list[str], str]:
     with psycopg.connect(url, autocommit=True) as db:
         table_rows = dict(db.execute("SELECT relname, greatest(reltuples, 1) FROM pg_class WHERE relkind = 'r'"))
         for sql in statements:
-            if not sql.lstrip().upper().startswith("SELECT"):
+            # A union of SELECTs (the category facet's) starts with a parenthesis.
+            if not sql.lstrip().upper().startswith(("SELECT", "(SELECT", "WITH")):
                 continue
             plan = db.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").fetchone()[0][0]["Plan"]
             stack = [plan]
@@ -254,6 +360,55 @@ def explain(url: str, statements: list[str]) -> tuple[list[str], str]:
     return seq_scans, "\n".join(text)
 
 
+def largest_scans(seq_scans: list[str]) -> dict[str, int]:
+    """Per table, the largest of its sequential scans (``explain``'s "table (1,234 rows)")."""
+    largest: dict[str, int] = {}
+    for scan in seq_scans:
+        table, rows = scan.split(" (", 1)
+        largest[table] = max(largest.get(table, 0), int(rows.split()[0].replace(",", "")))
+    return largest
+
+
+def endpoint_row(url: str, args, requests: list[dict], latency: dict, throughput: dict | None) -> tuple[dict, str]:
+    """One endpoint's figures (``throughput`` None: not measured) and its plans as text."""
+    raw = time_raw_sql(url, requests, args.requests, args.max_seconds)
+    # The plans of the first request and, when another was much slower, of the slowest one (a facet count
+    # over every company, say, rather than over one province's).
+    explained = [requests[0]]
+    slowest = max(requests, key=lambda request: request.get("seconds", 0))
+    if slowest["path"] != requests[0]["path"] and slowest.get("seconds", 0) > 2 * requests[0].get("seconds", 0):
+        explained.append(slowest)
+    seq_scans, plan_text = [], []
+    for request in explained:
+        scans, text = explain(url, request["queries"])
+        seq_scans += scans
+        plan_text.append(f"### {request['path']}\n\n{text}")
+    api = latency["latencies"]
+    queries = statistics.median(len(request["queries"]) for request in requests)
+    sql_p50 = percentile(raw, 0.50) if queries else None  # no statement: served from the cache
+    errors = Counter(latency["errors"])
+    if throughput is not None:
+        errors.update(throughput["errors"])
+    row = {
+        "example": requests[0]["path"],
+        "samples": len(requests),
+        "capture_p50_ms": statistics.median(request.get("seconds", 0) for request in requests) * 1000,
+        "queries": queries,
+        "requests": len(api),
+        "throughput_requests": len(throughput["latencies"]) if throughput is not None else None,
+        "errors": dict(errors),
+        "p50_ms": percentile(api, 0.50) * 1000,
+        "p95_ms": percentile(api, 0.95) * 1000,
+        "p99_ms": percentile(api, 0.99) * 1000,
+        "max_ms": max(api, default=float("nan")) * 1000,
+        "rps": len(throughput["latencies"]) / throughput["seconds"] if throughput is not None else None,
+        "sql_p50_ms": sql_p50 * 1000 if sql_p50 is not None else None,
+        "api_to_sql": percentile(api, 0.50) / sql_p50 if sql_p50 else None,
+        "seq_scans": [f"{table} ({read:,} rows)" for table, read in sorted(largest_scans(seq_scans).items())],
+    }
+    return row, "\n".join(plan_text)
+
+
 def bench_size(args, companies: int) -> dict:
     name = f"miv_bench_{companies}"
     url = database_url(args.admin_url, name)
@@ -268,56 +423,66 @@ def bench_size(args, companies: int) -> dict:
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
+    # The cold indicators: nothing cached, every request computes them (as the first one after a deploy,
+    # and one request a minute after that, does).
+    cold_env = {**env, "INDICATORS_CACHE_SECONDS": "0"}
     load_report = prepare_database(args.admin_url, name, companies, env)
     endpoints = query_mix(url, args.samples)
-    captured = capture_sql(env, endpoints)
+    log(f"N={companies:,}: capturing the SQL of {len(endpoints)} endpoints")
+    captured, failed = capture_sql(env, endpoints, args.max_seconds)
+    cold, cold_failed = capture_sql(cold_env, {COLD_ENDPOINT: [COLD_PATH] * COLD_SAMPLES}, args.max_seconds)
+    failed.update(cold_failed)
+    # What the load generator sends: the captured paths (fewer for a slow endpoint); a slow endpoint is
+    # warmed up with one request per worker rather than two.
+    mix = {}
+    for endpoint, requests in captured.items():
+        slow = statistics.median(request["seconds"] for request in requests) >= SLOW_SECONDS
+        mix[endpoint] = {
+            "paths": [request["path"] for request in requests],
+            "warmup": args.workers if slow else 2 * args.workers,
+        }
     port = free_port()
     server = start_server(env, port, args.workers)
     try:
         log(f"N={companies:,}: latency, 1 client, {args.requests} requests per endpoint")
-        latency = drive(
-            port,
-            endpoints,
-            concurrency=1,
-            requests=args.requests,
-            max_seconds=args.max_seconds,
-            warmup=2 * args.workers,
-        )
+        latency = drive(port, mix, concurrency=1, requests=args.requests, max_seconds=args.max_seconds, warmup=0)
         log(f"N={companies:,}: throughput, {args.concurrency} clients")
+        for endpoint in mix:
+            mix[endpoint]["warmup"] = 0  # warm since the latency phase
         throughput = drive(
-            port,
-            endpoints,
-            concurrency=args.concurrency,
-            requests=args.requests * 2,
-            max_seconds=args.max_seconds,
-            warmup=0,
+            port, mix, concurrency=args.concurrency, requests=args.requests * 2, max_seconds=args.max_seconds, warmup=0
         )
     finally:
         stop_server(server)
+    cold_latency = {}
+    if cold:
+        # One worker, one client: the worker is warm (start_server's probe), the indicators never are.
+        server = start_server(cold_env, port, 1)
+        try:
+            log(f"N={companies:,}: {COLD_ENDPOINT}, 1 client, {COLD_REQUESTS} requests")
+            cold_latency = drive(
+                port,
+                {COLD_ENDPOINT: [COLD_PATH]},
+                concurrency=1,
+                requests=COLD_REQUESTS,
+                max_seconds=args.max_seconds * 2,
+                warmup=0,
+            )
+        finally:
+            stop_server(server)
     rows, plans = {}, [f"# EXPLAIN (ANALYZE, BUFFERS) at N = {companies:,}\n"]
+    log(f"N={companies:,}: raw SQL and EXPLAIN")
     for endpoint, requests in captured.items():
-        raw = time_raw_sql(url, requests, args.requests, args.max_seconds)
-        seq_scans, plan_text = explain(url, requests[0]["queries"])
-        plans.append(f"## {endpoint}: {requests[0]['path']}\n\n{plan_text}")
-        api = latency[endpoint]["latencies"]
-        rows[endpoint] = {
-            "example": requests[0]["path"],
-            "queries": statistics.median(len(request["queries"]) for request in requests),
-            "requests": len(api),
-            "errors": latency[endpoint]["errors"] | throughput[endpoint]["errors"],
-            "p50_ms": percentile(api, 0.50) * 1000,
-            "p95_ms": percentile(api, 0.95) * 1000,
-            "p99_ms": percentile(api, 0.99) * 1000,
-            "rps": len(throughput[endpoint]["latencies"]) / throughput[endpoint]["seconds"],
-            "sql_p50_ms": percentile(raw, 0.50) * 1000,
-            "api_to_sql": percentile(api, 0.50) / percentile(raw, 0.50),
-            "seq_scans": sorted(set(seq_scans)),
-        }
+        rows[endpoint], plan_text = endpoint_row(url, args, requests, latency[endpoint], throughput[endpoint])
+        plans.append(f"## {endpoint}\n\n{plan_text}")
+    for endpoint, requests in cold.items():
+        rows[endpoint], plan_text = endpoint_row(url, args, requests, cold_latency[endpoint], None)
+        plans.append(f"## {endpoint}\n\n{plan_text}")
     if not args.keep:
         drop_database(args.admin_url, name)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"explain-{companies}.txt").write_text("\n".join(plans))
-    return {"companies": companies, "load": load_report, "endpoints": rows}
+    return {"companies": companies, "load": load_report, "endpoints": rows, "failed": failed}
 
 
 def machine(args) -> dict:
@@ -348,6 +513,10 @@ def machine(args) -> dict:
     }
 
 
+def _number(value, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
 def markdown(report: dict) -> str:
     m = report["machine"]
     lines = [
@@ -365,15 +534,34 @@ def markdown(report: dict) -> str:
             "| endpoint | queries | p50 ms | p95 ms | p99 ms | req/s | SQL p50 ms | API / SQL | seq scans |",
             "|---|--:|--:|--:|--:|--:|--:|--:|---|",
         ]
+        fewer = []
         for endpoint, row in size["endpoints"].items():
-            flag = "" if row["api_to_sql"] <= MAX_API_TO_SQL else " ✗"
+            ratio = row["api_to_sql"]
+            flag = " ✗" if ratio is not None and ratio > MAX_API_TO_SQL else ""
             errors = f" ({sum(row['errors'].values())} errors)" if row["errors"] else ""
             lines.append(
                 f"| {endpoint}{errors} | {row['queries']:g} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
-                f"{row['p99_ms']:.1f} | {row['rps']:.0f} | {row['sql_p50_ms']:.2f} | {row['api_to_sql']:.2f}{flag} | "
-                f"{', '.join(row['seq_scans']) or 'none'} |"
+                f"{row['p99_ms']:.1f} | {_number(row['rps'], '.0f')} | {_number(row['sql_p50_ms'], '.2f')} | "
+                f"{_number(ratio, '.2f')}{flag} | {', '.join(row['seq_scans']) or 'none'} |"
             )
+            if endpoint != COLD_ENDPOINT and (
+                row.get("samples", report["samples"]) < report["samples"] or row["requests"] < report["requests"]
+            ):
+                fewer.append(
+                    f"{endpoint}: {row['requests']} requests with 1 client, "
+                    f"{row.get('throughput_requests', '?')} with {report['concurrency']}, "
+                    f"{row.get('samples', report['samples'])} different paths"
+                    f" ({row.get('capture_p50_ms', float('nan')) / 1000:.2f} s each, unloaded)"
+                )
         lines.append("")
+        if fewer:
+            lines += [
+                f"Fewer measurements, where an endpoint is slow (the limits: {report['max_seconds']:g} s per endpoint "
+                f"and phase, {report['max_seconds']:g} s to capture its SQL): " + "; ".join(fewer) + ".",
+                "",
+            ]
+        for endpoint, failure in size.get("failed", {}).items():
+            lines += [f"**Failed, left out: {endpoint}** ({failure}).", ""]
     if len(report["sizes"]) > 1:
         small, large = report["sizes"][0], report["sizes"][-1]
         lines += [
@@ -384,11 +572,20 @@ def markdown(report: dict) -> str:
             "|---|--:|--:|--:|",
         ]
         for endpoint in small["endpoints"]:
+            if endpoint not in large["endpoints"]:
+                continue
             before, after = small["endpoints"][endpoint]["p99_ms"], large["endpoints"][endpoint]["p99_ms"]
             flag = " ✗" if endpoint in GROWTH_ENDPOINTS and after / before > MAX_P99_GROWTH else ""
             lines.append(f"| {endpoint} | {before:.1f} | {after:.1f} | {after / before:.2f}×{flag} |")
         lines.append("")
-    lines.append("Autocomplete, facets and indicators are not built yet (issue 4); they join the mix when they are.")
+    lines.append(
+        "Autocomplete, facets (`?facets=`), compare, field selection (`?fields=`) and the indicators (issue 4) are "
+        "in the mix. `indicators` is the summary as served from the shared cache (fresh for "
+        "INDICATORS_CACHE_SECONDS, 60 s; then the first request recomputes it while the others get the previous "
+        f"figures); `{COLD_ENDPOINT}` is its computation, with INDICATORS_CACHE_SECONDS=0 on one worker, "
+        f"{COLD_REQUESTS} requests: what the first request after a deploy, and one request a minute after that, "
+        "costs (req/s: not measured)."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -428,6 +625,8 @@ def main() -> None:
         "machine": machine(args),
         "requests": args.requests,
         "concurrency": args.concurrency,
+        "samples": args.samples,
+        "max_seconds": args.max_seconds,
         "sizes": [bench_size(args, companies) for companies in sizes],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
