@@ -25,9 +25,21 @@ def sees_everything(viewer) -> bool:
     return is_officer(viewer) or bool(viewer and viewer.is_authenticated and viewer.has_perm(VIEW_SENSITIVE_PERMISSION))
 
 
-def _represented_by(viewer):
-    """An ``Exists`` that is true for the companies ``viewer`` represents."""
-    return Exists(Company.representatives.through.objects.filter(company_id=OuterRef("pk"), user_id=viewer.pk))
+def _represented_by(viewer, company: str = "pk"):
+    """An ``Exists`` that is true for the companies ``viewer`` represents; ``company`` names the outer
+    query's field holding the company's id."""
+    return Exists(Company.representatives.through.objects.filter(company_id=OuterRef(company), user_id=viewer.pk))
+
+
+def _sees_sensitive(viewer, company: str = "pk"):
+    """Whether the viewer may read a company's contact persons and unverified figures, as an expression on
+    the outer query's field ``company`` (the company's id): a constant unless the viewer reads them only
+    for the companies they represent."""
+    if sees_everything(viewer):
+        return Value(True, output_field=BooleanField())
+    if may_read_sensitive_data(viewer):
+        return _represented_by(viewer, company)
+    return Value(False, output_field=BooleanField())
 
 
 def may_read_sensitive_data(viewer) -> bool:
@@ -48,21 +60,15 @@ def company_visible_to(viewer, *, relation: str = "company") -> Q:
     active = Q(**{f"{prefix}status": CompanyStatus.ACTIVE})
     if viewer is not None and viewer.is_authenticated:
         # An app acting through an API key sees what its owner may see.
-        return active | Q(**{f"{relation or 'pk'}__in": companies_represented_by(viewer).values("pk")})
+        return active | Q(_represented_by(viewer, relation or "pk"))
     return active
 
 
 def companies_visible_to(viewer) -> QuerySet[Company]:
     """Companies the viewer may read, annotated with ``viewer_sees_sensitive``: whether the viewer may read
     the company's contact persons and unverified figures."""
-    if sees_everything(viewer):
-        sees_sensitive = Value(True, output_field=BooleanField())
-    elif may_read_sensitive_data(viewer):
-        sees_sensitive = _represented_by(viewer)
-    else:
-        sees_sensitive = Value(False, output_field=BooleanField())
     return Company.objects.filter(company_visible_to(viewer, relation="")).annotate(
-        viewer_sees_sensitive=sees_sensitive
+        viewer_sees_sensitive=_sees_sensitive(viewer)
     )
 
 
@@ -142,13 +148,16 @@ def export_market_list(viewer=None) -> QuerySet[ExportMarket]:
 
 def export_revenue_list(viewer=None) -> QuerySet[ExportRevenue]:
     """Revenue rows the viewer may read: verified rows of visible companies, and unverified ones only
-    for the companies whose sensitive data the viewer may read."""
-    visible = companies_visible_to(viewer)
+    for the companies whose sensitive data the viewer may read. Conditions on each row's company (as in
+    ``company_visible_to``), not ``company IN (SELECT every visible company)``: a query narrowed to a few
+    companies (the comparison) reads only those, not every visible company."""
+    sees_sensitive = _sees_sensitive(viewer, "company_id")
+    if isinstance(sees_sensitive, Value):
+        readable = Q() if sees_sensitive.value else Q(verified=True)
+    else:
+        readable = Q(verified=True) | Q(sees_sensitive)
     return (
-        ExportRevenue.objects.filter(
-            Q(company__in=visible.values("pk"), verified=True)
-            | Q(company__in=visible.filter(viewer_sees_sensitive=True).values("pk"))
-        )
+        ExportRevenue.objects.filter(company_visible_to(viewer), readable)
         .select_related("company", "source")
         .order_by("company__name", "-year", "country", "pk")
     )
