@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 
 from registry.facets import Facet, facet_counts
 
+from .filtering import named_values
 from .pagination import PageNumberPagination
 
 FACETS_PARAMETER = "facets"
@@ -30,9 +31,10 @@ def facets_parameter(names: list[str]) -> OpenApiParameter:
         {"type": "array", "items": {"type": "string", "enum": names}},
         OpenApiParameter.QUERY,
         style="form",
-        explode=False,
+        explode=True,
         description=(
-            f"Comma-separated facets to count over every result matching the other parameters ({listed}): the "
+            f"Facets to count over every result matching the other parameters ({listed}), repeated "
+            "(`facets=province&facets=market`) or comma-separated (`facets=province,market`): the "
             "page then has a `facets` object with, for each, the values found and how many results have each, "
             "most frequent first; values with no result are left out. A value is what the filter of the same "
             "name takes. Not with format=csv or xlsx."
@@ -68,11 +70,16 @@ class FacetsMixin:
             known.add(FACETS_PARAMETER)
         return known
 
+    def repeatable_query_parameters(self) -> set[str]:
+        repeatable = super().repeatable_query_parameters()
+        if getattr(self, "action", None) == "list":
+            repeatable.add(FACETS_PARAMETER)
+        return repeatable
+
     def requested_facets(self) -> list[str]:
-        raw = self.request.query_params.get(FACETS_PARAMETER)
-        if raw is None:
+        names = named_values(self.request.query_params, FACETS_PARAMETER)
+        if names is None:
             return []
-        names = list(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
         unknown = [name for name in names if name not in self.facets]
         valid = ", ".join(self.facets)
         if unknown or not names:

@@ -4,6 +4,8 @@ that need a few columns of many rows. Unknown names are a 400 listing the valid 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
+from .filtering import named_values
+
 FIELDS_PARAMETER = "fields"
 SELECTABLE_ACTIONS = ("list", "retrieve")
 
@@ -15,9 +17,10 @@ def fields_parameter(serializer_class) -> OpenApiParameter:
         {"type": "array", "items": {"type": "string", "enum": names}},
         OpenApiParameter.QUERY,
         style="form",
-        explode=False,
+        explode=True,
         description=(
-            "Comma-separated names of the fields to answer with (top-level fields of the response); the "
+            "Names of the fields to answer with (top-level fields of the response), repeated "
+            "(`fields=tax_code&fields=name`) or comma-separated (`fields=tax_code,name`); the "
             "others are left out of every result, whatever the schema says is required. With format=csv or "
             "xlsx, the columns of these fields."
         ),
@@ -33,11 +36,18 @@ class FieldSelectionMixin:
             known.add(FIELDS_PARAMETER)
         return known
 
+    def repeatable_query_parameters(self) -> set[str]:
+        repeatable = super().repeatable_query_parameters()
+        if getattr(self, "action", None) in SELECTABLE_ACTIONS:
+            repeatable.add(FIELDS_PARAMETER)
+        return repeatable
+
     def selected_fields(self) -> list[str] | None:
-        raw = self.request.query_params.get(FIELDS_PARAMETER)
-        if raw is None or getattr(self, "action", None) not in SELECTABLE_ACTIONS:
+        if getattr(self, "action", None) not in SELECTABLE_ACTIONS:
             return None
-        names = list(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+        names = named_values(self.request.query_params, FIELDS_PARAMETER)
+        if names is None:
+            return None
         valid = list(self.get_serializer_class()().fields)
         unknown = [name for name in names if name not in valid]
         if unknown or not names:

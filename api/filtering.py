@@ -12,6 +12,15 @@ from rest_framework.exceptions import ValidationError
 ALWAYS_ALLOWED = frozenset({"format"})
 
 
+def named_values(query_params, name: str) -> list[str] | None:
+    """The names given in a repeatable parameter (``repeatable_query_parameters``), each once, in order;
+    ``None`` when the parameter is absent."""
+    raws = query_params.getlist(name)
+    if not raws:
+        return None
+    return list(dict.fromkeys(part.strip() for raw in raws for part in raw.split(",") if part.strip()))
+
+
 class StrictQueryParametersMixin:
     """Refuses unknown and repeated query parameters on every action. A list knows its filters and
     pagination parameters; a view or an action that takes parameters of its own names them in
@@ -32,9 +41,19 @@ class StrictQueryParametersMixin:
                 known.add(name)
         return known
 
+    def repeatable_query_parameters(self) -> set[str]:
+        """Parameters that take several values either way: repeated (``?facets=a&facets=b``, as generated
+        clients send an array) or comma-separated (``?facets=a,b``)."""
+        return set()
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        repeated = sorted(name for name in request.query_params if len(request.query_params.getlist(name)) > 1)
+        repeatable = self.repeatable_query_parameters()
+        repeated = sorted(
+            name
+            for name in request.query_params
+            if name not in repeatable and len(request.query_params.getlist(name)) > 1
+        )
         if repeated:
             raise ValidationError(
                 {

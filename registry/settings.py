@@ -110,7 +110,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;",
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DATABASE_JIT", "off") == "off":
+elif (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DATABASE_JIT", "off") == "off"
+):
     # PostgreSQL's JIT compiles the plan of every costly query: 0.5 s of the 1.5 s the category breakdown
     # of the indicators takes at 100,000 companies, for no gain on queries this short. DATABASE_JIT=on keeps it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"

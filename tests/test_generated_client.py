@@ -66,3 +66,23 @@ def test_generated_client_sees_documented_400(generated_client, live_server):
 
     assert response.status_code == 400
     assert "founded_to" in json.loads(response.content)
+
+
+def test_generated_client_asks_for_facets_suggestions_and_a_comparison(generated_client, live_server):
+    call_command("seed")
+    client = generated_client("client").Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    companies_list = generated_client("api.companies.companies_list")
+    facet_names = generated_client("models.companies_list_facets_item").CompaniesListFacetsItem
+
+    page = companies_list.sync(client=client, facets=[facet_names.PROVINCE, facet_names.MARKET], page_size=1)
+    provinces = {count.value: count.count for count in page.facets.province}
+    assert provinces["01"] == page.count - sum(count for code, count in provinces.items() if code != "01")
+    assert {count.value for count in page.facets.market} >= {"LA", "JP"}
+
+    suggestions = generated_client("api.autocomplete.autocomplete").sync(client=client, q="viettel")
+    assert [company.id for company in suggestions.companies] == ["0100109106"]
+
+    comparison = generated_client("api.companies.companies_compare").sync(
+        client=client, tax_codes="0100109106,0101243150"
+    )
+    assert [company.tax_code for company in comparison.companies] == ["0100109106", "0101243150"]
