@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 
 from registry.facets import Facet, facet_counts
 
-from .filtering import named_values
+from .filtering import named_values, names_parameter
 from .pagination import PageNumberPagination
 
 FACETS_PARAMETER = "facets"
@@ -26,13 +26,10 @@ FACET_COUNT_SCHEMA = {
 
 def facets_parameter(names: list[str]) -> OpenApiParameter:
     listed = ", ".join(names)
-    return OpenApiParameter(
+    return names_parameter(
         FACETS_PARAMETER,
-        {"type": "array", "items": {"type": "string", "enum": names}},
-        OpenApiParameter.QUERY,
-        style="form",
-        explode=True,
-        description=(
+        names,
+        (
             f"Facets to count over every result matching the other parameters ({listed}), repeated "
             "(`facets=province&facets=market`) or comma-separated (`facets=province,market`): the "
             "page then has a `facets` object with, for each, the values found and how many results have each, "

@@ -4,21 +4,17 @@ that need a few columns of many rows. Unknown names are a 400 listing the valid 
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
-from .filtering import named_values
+from .filtering import named_values, names_parameter
 
 FIELDS_PARAMETER = "fields"
 SELECTABLE_ACTIONS = ("list", "retrieve")
 
 
 def fields_parameter(serializer_class) -> OpenApiParameter:
-    names = list(serializer_class().fields)
-    return OpenApiParameter(
+    return names_parameter(
         FIELDS_PARAMETER,
-        {"type": "array", "items": {"type": "string", "enum": names}},
-        OpenApiParameter.QUERY,
-        style="form",
-        explode=True,
-        description=(
+        list(serializer_class().fields),
+        (
             "Names of the fields to answer with (top-level fields of the response), repeated "
             "(`fields=tax_code&fields=name`) or comma-separated (`fields=tax_code,name`); the "
             "others are left out of every result, whatever the schema says is required. With format=csv or "

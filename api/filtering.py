@@ -6,10 +6,24 @@ filter.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 # Parameters every endpoint accepts: DRF's renderer choice.
 ALWAYS_ALLOWED = frozenset({"format"})
+
+
+def names_parameter(name: str, names: list[str], description: str) -> OpenApiParameter:
+    """The schema of a repeatable parameter whose values are some of ``names``: documented as an array sent
+    repeated, the form generated clients use; comma-separated values are accepted too (``named_values``)."""
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": {"type": "string", "enum": names}},
+        OpenApiParameter.QUERY,
+        style="form",
+        explode=True,
+        description=description,
+    )
 
 
 def named_values(query_params, name: str) -> list[str] | None:
