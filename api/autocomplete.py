@@ -1,5 +1,6 @@
 """``GET /api/v1/autocomplete/?q=...``: the best company and product names for what was typed so far, for
-search boxes. The cheapest endpoint of the API: at most four index scans, no count, no pagination."""
+search boxes. The cheapest endpoint of the API: at most six index scans (three tiers a kind, each
+time-limited on PostgreSQL), no count, no pagination."""
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -75,9 +76,11 @@ class AutocompleteView(StrictQueryParametersMixin, APIView):
         summary="Suggest company and product names",
         description=(
             "The best names for what was typed so far, accent- and case-insensitive: first names that begin "
-            "with the typed text, then names in which every typed word begins a word, each group in "
-            f"alphabetical order; at most {SUGGESTIONS_PER_KIND} companies and {SUGGESTIONS_PER_KIND} products, "
-            "among those the caller may see. For the full search, use `search` on the lists."
+            "with the typed text, then names in which the typed words begin a word together, then names in "
+            "which every typed word begins a word, each group in alphabetical order; at most "
+            f"{SUGGESTIONS_PER_KIND} companies and {SUGGESTIONS_PER_KIND} products, among those the caller may "
+            "see. Answered at once: a later group that takes too long to find is left out. For the full search, "
+            "use `search` on the lists."
         ),
         parameters=[
             OpenApiParameter(

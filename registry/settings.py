@@ -165,6 +165,10 @@ CHANGE_FEED_SETTLE_SECONDS = float(os.environ.get("CHANGE_FEED_SETTLE_SECONDS", 
 # (XLSX holds at most 1,048,575 rows; a full copy of the registry is the change feed's job).
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "200000"))
 
+# Autocomplete (/api/v1/autocomplete/): on PostgreSQL, each of its later tiers of matches is given up past
+# this many milliseconds (0: no limit), so that a search box is answered at once (registry/search.py).
+SUGGESTION_TIER_MILLISECONDS = int(os.environ.get("SUGGESTION_TIER_MILLISECONDS", "80"))
+
 # Resolution 57 indicators (/api/v1/indicators/). The national target is a policy parameter, not a figure of
 # the code: overseas revenue of Vietnam's digital technology firms of USD 100 billion by 2035 (Ministry of
 # Information and Communications, New Year meeting of 22 January 2025; seed source below, by its key).
