@@ -9,15 +9,11 @@ from rest_framework import serializers
 
 from companies.comparison import MAX_COMPANIES, MIN_COMPANIES, companies_to_compare
 from companies.models import Company, MarketKind
-from companies.validators import normalize_tax_code
+from companies.validators import NO_SUCH_COMPANY, normalize_tax_code
 from products.models import Maturity
 
 from .schema import ERROR_RESPONSES, VALIDATION_ERROR_SCHEMA
 from .serializers import CategoryBriefSerializer, OutputSerializer, ProvinceBriefSerializer, StandardBriefSerializer
-
-# The same words for a code that does not exist and for one of a company the caller may not see, so that
-# the answer never tells that a hidden company exists (as the company page's 404 does not).
-NOT_FOUND = "No company in the registry has the enterprise code “{code}”."
 
 # --- input -------------------------------------------------------------------------------------------------
 
@@ -56,7 +52,7 @@ class CompareQuery(serializers.Serializer):
         found = companies_to_compare(self.context["viewer"], codes)
         missing = [code for code in codes if code not in found]
         if missing:
-            raise serializers.ValidationError({"tax_codes": [NOT_FOUND.format(code=code) for code in missing]})
+            raise serializers.ValidationError({"tax_codes": [NO_SUCH_COMPANY.format(code=code) for code in missing]})
         return {"companies": [found[code] for code in codes]}
 
 
@@ -236,7 +232,7 @@ COMPARE_ERROR_RESPONSES = {
             "not see (the same message for both); or another query parameter was sent."
         ),
         examples=[
-            OpenApiExample("Unknown company", value={"tax_codes": [NOT_FOUND.format(code="0100684378")]}),
+            OpenApiExample("Unknown company", value={"tax_codes": [NO_SUCH_COMPANY.format(code="0100684378")]}),
             OpenApiExample(
                 "Too few codes",
                 value={

@@ -13,6 +13,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 _ENTITY_TAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+# For answers that differ by who asks (sensitive fields, unverified figures): caches keep one per caller.
+VARY_BY_CALLER = "Accept, Authorization, Cookie"
 
 
 class PreconditionFailed(APIException):
@@ -31,7 +33,7 @@ class ConditionalRequestsMixin:
             return response  # reference data (categories, provinces, standards) is not versioned
         response["ETag"] = etag(obj)
         # The same URL answers differently to representatives and officers (sensitive fields).
-        response["Vary"] = "Accept, Authorization, Cookie"
+        response["Vary"] = VARY_BY_CALLER
         return response
 
     def conditional_retrieve(self, obj) -> Response:

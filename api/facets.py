@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 
 from registry.facets import Facet, facet_counts
 
-from .filtering import named_values, names_parameter
+from .filtering import chosen_names, names_parameter
 from .pagination import PageNumberPagination
 
 FACETS_PARAMETER = "facets"
@@ -61,12 +61,6 @@ class FacetsMixin:
 
     facets: dict[str, Facet] = {}
 
-    def known_query_parameters(self) -> set[str]:
-        known = super().known_query_parameters()
-        if getattr(self, "action", None) == "list":
-            known.add(FACETS_PARAMETER)
-        return known
-
     def repeatable_query_parameters(self) -> set[str]:
         repeatable = super().repeatable_query_parameters()
         if getattr(self, "action", None) == "list":
@@ -74,14 +68,9 @@ class FacetsMixin:
         return repeatable
 
     def requested_facets(self) -> list[str]:
-        names = named_values(self.request.query_params, FACETS_PARAMETER)
+        names = chosen_names(self.request.query_params, FACETS_PARAMETER, list(self.facets), "facet")
         if names is None:
             return []
-        unknown = [name for name in names if name not in self.facets]
-        valid = ", ".join(self.facets)
-        if unknown or not names:
-            what = f"Unknown facet: {', '.join(unknown)}." if unknown else "Name at least one facet."
-            raise ValidationError({FACETS_PARAMETER: [f"{what} Valid facets: {valid}."]})
         if getattr(self, "exporting", None) is not None:
             raise ValidationError({FACETS_PARAMETER: ["Facets are counted on JSON pages, not in exports."]})
         return names

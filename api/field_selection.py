@@ -2,9 +2,8 @@
 that need a few columns of many rows. Unknown names are a 400 listing the valid ones."""
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
 
-from .filtering import named_values, names_parameter
+from .filtering import chosen_names, names_parameter
 
 FIELDS_PARAMETER = "fields"
 SELECTABLE_ACTIONS = ("list", "retrieve")
@@ -26,12 +25,6 @@ def fields_parameter(serializer_class) -> OpenApiParameter:
 class FieldSelectionMixin:
     """For a viewset whose output serializers are ``api.serializers.OutputSerializer``s."""
 
-    def known_query_parameters(self) -> set[str]:
-        known = super().known_query_parameters()
-        if getattr(self, "action", None) in SELECTABLE_ACTIONS:
-            known.add(FIELDS_PARAMETER)
-        return known
-
     def repeatable_query_parameters(self) -> set[str]:
         repeatable = super().repeatable_query_parameters()
         if getattr(self, "action", None) in SELECTABLE_ACTIONS:
@@ -41,15 +34,8 @@ class FieldSelectionMixin:
     def selected_fields(self) -> list[str] | None:
         if getattr(self, "action", None) not in SELECTABLE_ACTIONS:
             return None
-        names = named_values(self.request.query_params, FIELDS_PARAMETER)
-        if names is None:
-            return None
         valid = list(self.get_serializer_class()().fields)
-        unknown = [name for name in names if name not in valid]
-        if unknown or not names:
-            what = f"Unknown field: {', '.join(unknown)}." if unknown else "Name at least one field."
-            raise ValidationError({FIELDS_PARAMETER: [f"{what} Valid fields: {', '.join(valid)}."]})
-        return names
+        return chosen_names(self.request.query_params, FIELDS_PARAMETER, valid, "field")
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

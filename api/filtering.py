@@ -1,4 +1,4 @@
-"""Query-string handling shared by every list endpoint.
+"""Query-string handling shared by every endpoint.
 
 Unknown query parameters are a 400, so that a typo (``?provnce=01``) is reported instead of silently
 answering an unfiltered page. Filters apply to lists only: a detail URL names its object, and takes no
@@ -15,7 +15,7 @@ ALWAYS_ALLOWED = frozenset({"format"})
 
 def names_parameter(name: str, names: list[str], description: str) -> OpenApiParameter:
     """The schema of a repeatable parameter whose values are some of ``names``: documented as an array sent
-    repeated, the form generated clients use; comma-separated values are accepted too (``named_values``)."""
+    repeated, the form generated clients use; comma-separated values are accepted too (``chosen_names``)."""
     return OpenApiParameter(
         name,
         {"type": "array", "items": {"type": "string", "enum": names}},
@@ -26,13 +26,19 @@ def names_parameter(name: str, names: list[str], description: str) -> OpenApiPar
     )
 
 
-def named_values(query_params, name: str) -> list[str] | None:
-    """The names given in a repeatable parameter (``repeatable_query_parameters``), each once, in order;
-    ``None`` when the parameter is absent."""
+def chosen_names(query_params, name: str, valid: list[str], what: str) -> list[str] | None:
+    """The names given in the repeatable parameter ``name`` (``repeatable_query_parameters``), each once, in
+    order; ``None`` when the parameter is absent. A name not in ``valid``, or none at all, is a 400 listing
+    the valid ones (``what``: the kind of name, "facet")."""
     raws = query_params.getlist(name)
     if not raws:
         return None
-    return list(dict.fromkeys(part.strip() for raw in raws for part in raw.split(",") if part.strip()))
+    names = list(dict.fromkeys(part.strip() for raw in raws for part in raw.split(",") if part.strip()))
+    unknown = [each for each in names if each not in valid]
+    if unknown or not names:
+        problem = f"Unknown {what}: {', '.join(unknown)}." if unknown else f"Name at least one {what}."
+        raise ValidationError({name: [f"{problem} Valid {what}s: {', '.join(valid)}."]})
+    return names
 
 
 class StrictQueryParametersMixin:
@@ -43,7 +49,7 @@ class StrictQueryParametersMixin:
     query_parameters: set[str] = set()
 
     def known_query_parameters(self) -> set[str]:
-        known = {*ALWAYS_ALLOWED, *self.query_parameters}
+        known = {*ALWAYS_ALLOWED, *self.query_parameters, *self.repeatable_query_parameters()}
         if getattr(self, "action", None) != "list":
             return known
         filterset_class = getattr(self, "filterset_class", None)
@@ -56,8 +62,8 @@ class StrictQueryParametersMixin:
         return known
 
     def repeatable_query_parameters(self) -> set[str]:
-        """Parameters that take several values either way: repeated (``?facets=a&facets=b``, as generated
-        clients send an array) or comma-separated (``?facets=a,b``)."""
+        """Parameters (known ones, too) that take several values either way: repeated
+        (``?facets=a&facets=b``, as generated clients send an array) or comma-separated (``?facets=a,b``)."""
         return set()
 
     def initial(self, request, *args, **kwargs):

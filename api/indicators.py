@@ -5,8 +5,6 @@ Anyone may read them; every caller gets the same figures (active companies, self
 revenue, with the verified part of each figure), computed when asked and cached for
 ``INDICATORS_CACHE_SECONDS``."""
 
-import datetime
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -14,10 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from companies import indicators
-from companies.validators import EARLIEST_YEAR
+from companies.validators import EARLIEST_YEAR, validate_past_year
 
 from .filtering import StrictQueryParametersMixin
-from .schema import VALIDATION_ERROR_SCHEMA, ErrorSerializer
+from .schema import ERROR_RESPONSES, VALIDATION_ERROR_SCHEMA
 from .serializers import SourceSerializer
 
 # --- output ----------------------------------------------------------------------------------------
@@ -177,13 +175,12 @@ class RevenueQuery(serializers.Serializer):
 
 
 class BreakdownQuery(serializers.Serializer):
-    year = _year("The year of the figures (default: the latest year with figures).")
-
-    def validate_year(self, year: int) -> int:
-        this_year = datetime.date.today().year
-        if year > this_year:
-            raise serializers.ValidationError(f"Enter a year from {EARLIEST_YEAR} to {this_year}.")
-        return year
+    year = serializers.IntegerField(
+        required=False,
+        min_value=EARLIEST_YEAR,
+        validators=[validate_past_year],
+        help_text="The year of the figures (default: the latest year with figures).",
+    )
 
 
 # --- views -----------------------------------------------------------------------------------------
@@ -193,8 +190,7 @@ ERRORS = {
         VALIDATION_ERROR_SCHEMA,
         description="A query parameter is invalid or unknown; the body maps each one to its errors.",
     ),
-    401: OpenApiResponse(ErrorSerializer, description="Credentials were sent but are not valid (a revoked key, say)."),
-    429: OpenApiResponse(ErrorSerializer, description="Rate limit exceeded; retry after Retry-After seconds."),
+    **{code: ERROR_RESPONSES[code] for code in (401, 429)},
 }
 BASIS = (
     " Computed from the registry when asked and cached briefly (`INDICATORS_CACHE_SECONDS`, 60 by "

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from companies.models import Company, MarketKind, Ownership, Province, SizeBand
 from companies.provinces import PROVINCE_CHOICES
-from companies.validators import normalize_tax_code
+from companies.validators import NO_SUCH_COMPANY, normalize_tax_code
 from products.models import Category, Maturity, Standard
 from registry.filters import FOREIGN_COUNTRY_CHOICES
 
@@ -91,7 +91,7 @@ class RepresentedCompanyField(serializers.RelatedField):
     """A company named by its enterprise code (spaces and dots ignored) that the caller represents:
     naming any other company is refused with 403, whatever the rest of the body."""
 
-    default_error_messages = {"does_not_exist": "No company in the registry has the enterprise code “{value}”."}
+    default_error_messages = {"does_not_exist": NO_SUCH_COMPANY.format(code="{value}")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", Company.objects.all())

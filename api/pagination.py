@@ -11,6 +11,19 @@ from rest_framework.response import Response
 
 MAX_PAGE_SIZE = 100
 COUNT_LIMIT = 1_000
+# What to do when a list is too long to page through or export.
+NARROW_THE_QUERY = (
+    "narrow the query with filters, or keep a full copy in sync through the change feed (/api/v1/changes/)."
+)
+
+
+def count_up_to(queryset, limit: int) -> int:
+    """How many rows ``queryset`` has, counting ``limit + 1`` at most."""
+    rows = queryset.order_by()
+    if rows.query.group_by is None:
+        # Only the key: annotations the page shows (a correlated subquery, say) are not computed per row.
+        rows = rows.values("pk")
+    return rows[: limit + 1].count()
 
 
 class CappedCountPaginator(Paginator):
@@ -19,11 +32,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        rows = self.object_list.order_by()
-        if rows.query.group_by is None:
-            # Only the key: annotations the page shows (a correlated subquery, say) are not computed per row.
-            rows = rows.values("pk")
-        return rows[: COUNT_LIMIT + 1].count()
+        return count_up_to(self.object_list, COUNT_LIMIT)
 
     @cached_property
     def count(self) -> int:
@@ -68,8 +77,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 raise ValidationError(
                     {
                         self.page_query_param: [
-                            f"Only the first {COUNT_LIMIT:,} results can be paged through. Narrow the query with "
-                            "filters, or keep a full copy in sync through the change feed (/api/v1/changes/)."
+                            f"Only the first {COUNT_LIMIT:,} results can be paged through. "
+                            + NARROW_THE_QUERY.capitalize()
                         ]
                     }
                 ) from error

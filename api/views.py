@@ -46,7 +46,7 @@ from registry.context import begin_acting, end_acting
 from . import input_serializers as inputs
 from . import serializers
 from .compare import CompareQuery, ComparisonSerializer, compare_schema
-from .conditional import ConditionalRequestsMixin
+from .conditional import VARY_BY_CALLER, ConditionalRequestsMixin
 from .exports import ExportMixin, export_list_schema
 from .facets import FacetsMixin, faceted_pagination, facets_parameter
 from .field_selection import FieldSelectionMixin, fields_parameter
@@ -310,7 +310,7 @@ class CompanyViewSet(
         comparison = company_comparison(request.user, query.validated_data["companies"])
         data = ComparisonSerializer(comparison, context=self.get_serializer_context()).data
         # Who asks decides which companies and figures are seen.
-        return Response(data, headers={"Vary": "Accept, Authorization, Cookie"})
+        return Response(data, headers={"Vary": VARY_BY_CALLER})
 
 
 def _product_fields(data: dict) -> dict:

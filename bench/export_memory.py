@@ -13,7 +13,8 @@
    ``--reuse`` reuses a kept one instead of loading it again).
 
 Bounded: one request per measurement, each process stopped after ``--max-seconds``; traffic only to the local
-database. Flat memory means the peaks of the full exports stay close to the JSON page's, whatever N is.
+database. A streamed export's peaks stay close to the JSON page's; run two sizes to see whether they grow
+with N.
 """
 
 import argparse

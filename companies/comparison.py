@@ -22,6 +22,7 @@ from django.db.models import Count, Max, Min, Q
 from django_countries import countries
 
 from .models import Company, ExportMarket, MarketKind
+from .querysets import product_maturity_choices
 from .selectors import companies_visible_to, export_revenue_list
 
 MIN_COMPANIES = 2
@@ -129,7 +130,7 @@ def company_comparison(viewer, companies: list[Company]) -> Comparison:
 
 def _add_products(figures: dict[int, CompanyFigures]) -> None:
     product = apps.get_model("products", "Product")
-    maturities = [value for value, _label in product._meta.get_field("maturity").choices]
+    maturities = [value for value, _label in product_maturity_choices()]
     rows = (
         product.objects.filter(company_id__in=list(figures))
         .order_by()

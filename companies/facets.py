@@ -5,14 +5,18 @@ Each value is what the company filter of the same name takes."""
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
-from registry.facets import Facet, boolean_facet, choice_facet, country_facet, labelled_facet, tree_facet
+from registry.facets import (
+    Facet,
+    boolean_facet,
+    choice_facet,
+    country_facet,
+    labelled_facet,
+    own_rows,
+    tree_facet,
+)
 
 from .models import ExportMarket, VerificationState
 from .querysets import product_maturity_choices
-
-
-def _companies(matching: QuerySet) -> QuerySet:
-    return matching
 
 
 def _products(matching: QuerySet) -> QuerySet:
@@ -31,13 +35,11 @@ def _categories() -> QuerySet:
 def company_facets() -> dict[str, Facet]:
     """The company list's facets by name, in the order the API documents them."""
     return {
-        "category": tree_facet(
-            _products, "category", "company", _categories, steplen=apps.get_model("products", "Category").steplen
-        ),
-        "province": labelled_facet(_companies, "province_id", "province__name", None),
+        "category": tree_facet(_products, "category", "company", _categories),
+        "province": labelled_facet(own_rows, "province_id", "province__name", None),
         "market": country_facet(_markets, "country", "company"),
         "verified": boolean_facet(
-            _companies,
+            own_rows,
             Q(verification=VerificationState.VERIFIED),
             None,
             true_label="Verified",

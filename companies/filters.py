@@ -20,7 +20,7 @@ from registry.filters import (
 from .models import ChangeEvent, Company, Ownership, VerificationState
 from .provinces import PROVINCE_CHOICES
 from .querysets import product_maturity_choices
-from .validators import normalize_tax_code
+from .validators import NO_SUCH_COMPANY, normalize_tax_code
 
 
 class TaxCodeChoiceField(django_filters.fields.ModelChoiceField):
@@ -40,9 +40,7 @@ class CompanyByTaxCodeFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", Company.objects.all())
         kwargs.setdefault("to_field_name", "tax_code")
-        kwargs.setdefault(
-            "error_messages", {"invalid_choice": "No company in the registry has the enterprise code “%(value)s”."}
-        )
+        kwargs.setdefault("error_messages", {"invalid_choice": NO_SUCH_COMPANY.format(code="%(value)s")})
         super().__init__(*args, **kwargs)
 
 

@@ -10,6 +10,11 @@ TAX_CODE_PATTERN = r"^[0-9]{10}(-[0-9]{3})?$"
 EARLIEST_YEAR = 1900
 
 
+# The answer for an enterprise code no visible company has (``{code}``: the code, as written): the same for a
+# code that exists nowhere and for a company the caller may not see, so that none tells a hidden one exists.
+NO_SUCH_COMPANY = "No company in the registry has the enterprise code “{code}”."
+
+
 def normalize_tax_code(value: str) -> str:
     """The canonical form of an enterprise code: ``0100109106`` or ``0100109106-001`` for a branch.
 

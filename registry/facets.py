@@ -43,9 +43,14 @@ def _sorted(counts: Iterable[FacetCount]) -> list[FacetCount]:
     )
 
 
-def _grouped(rows: QuerySet, key: str, counted: str | None) -> QuerySet:
-    """``rows`` grouped by ``key``, each group with its count (``_count``)."""
-    return rows.order_by().values(key).annotate(count=_count(counted)).values_list(key, "count")
+def own_rows(matching: QuerySet) -> QuerySet:
+    """The rows of a facet over the list's own rows: those matching."""
+    return matching
+
+
+def _grouped(rows: QuerySet, counted: str | None, *keys: str) -> QuerySet:
+    """``rows`` grouped by ``keys``, each group as ``(*keys, count)`` (``_count``)."""
+    return rows.order_by().values(*keys).annotate(count=_count(counted)).values_list(*keys, "count")
 
 
 def field_facet(rows: Rows, key: str, counted: str | None, label_of: Callable[[str], str]) -> Facet:
@@ -54,7 +59,7 @@ def field_facet(rows: Rows, key: str, counted: str | None, label_of: Callable[[s
     def facet(matching: QuerySet) -> list[FacetCount]:
         return _sorted(
             FacetCount(str(value), str(label_of(value)), count)
-            for value, count in _grouped(rows(matching), key, counted)
+            for value, count in _grouped(rows(matching), counted, key)
             if value not in (None, "")
         )
 
@@ -65,9 +70,7 @@ def labelled_facet(rows: Rows, key: str, label: str, counted: str | None) -> Fac
     """Counts per value of ``key``, labelled by the column ``label`` read in the same query (a joined name)."""
 
     def facet(matching: QuerySet) -> list[FacetCount]:
-        grouped = (rows(matching).order_by().values(key, label).annotate(count=_count(counted))).values_list(
-            key, label, "count"
-        )
+        grouped = _grouped(rows(matching), counted, key, label)
         return _sorted(FacetCount(str(value), str(name), count) for value, name, count in grouped)
 
     return facet
@@ -90,13 +93,13 @@ def boolean_facet(rows: Rows, condition, counted: str | None, *, true_label: str
     def facet(matching: QuerySet) -> list[FacetCount]:
         flag = Case(When(condition, then=Value("true")), default=Value("false"), output_field=CharField())
         labels = {"true": true_label, "false": false_label}
-        grouped = _grouped(rows(matching).annotate(facet_flag=flag), "facet_flag", counted)
+        grouped = _grouped(rows(matching).annotate(facet_flag=flag), counted, "facet_flag")
         return _sorted(FacetCount(value, labels[value], count) for value, count in grouped)
 
     return facet
 
 
-def tree_facet(rows: Rows, node: str, counted: str | None, nodes: Callable[[], QuerySet], *, steplen: int) -> Facet:
+def tree_facet(rows: Rows, node: str, counted: str | None, nodes: Callable[[], QuerySet]) -> Facet:
     """Counts per node of a materialized-path tree (django-treebeard's ``MP_Node``), each node counting
     the rows filed under it or any of its descendants, as a filter by the node does. ``rows(matching)`` reach
     their node through the relation ``node``; ``nodes()`` are the tree's nodes, with ``slug``,
@@ -104,7 +107,9 @@ def tree_facet(rows: Rows, node: str, counted: str | None, nodes: Callable[[], Q
     path prefix (a row counts at each depth down to its own node's)."""
 
     def facet(matching: QuerySet) -> list[FacetCount]:
-        tree = {each.path: each for each in nodes().only("slug", "name_en", "path", "depth")}
+        tree_nodes = nodes()
+        steplen = tree_nodes.model.steplen  # the length of each depth's part of a path
+        tree = {each.path: each for each in tree_nodes.only("slug", "name_en", "path", "depth")}
         depths = sorted({each.depth for each in tree.values()})
         if not depths:
             return []

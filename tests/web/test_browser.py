@@ -24,10 +24,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from seeds.demo import generate_demo_data
+from tests.conftest import MISA  # in the seed data: "Công ty Cổ phần MISA", accounting software
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-MISA = "0101243150"  # in the seed data: "Công ty Cổ phần MISA", accounting software
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -530,13 +530,12 @@
     );
     const parts = [svg, table];
     if (!byMoney) {
-      const note = summaryYear === null ? T.breakdownByCompaniesNow : format(T.breakdownByCompanies, { year: summaryYear });
+      const note =
+        options.year === null ? T.breakdownByCompaniesNow : format(T.breakdownByCompanies, { year: options.year });
       parts.unshift(el("p", { class: "note" }, note));
     }
     container.replaceChildren(...parts);
   }
-
-  let summaryYear = null;
 
   function stat(term, value, sub, valueClass) {
     return el(
@@ -611,14 +610,13 @@
         config.lang === "en" ? Promise.resolve([]) : getJSON(URLS.categories).catch(() => []);
       const [data, categoryList] = await Promise.all([getJSON(URLS.indicators), categories]);
       summary = data;
-      (Array.isArray(categoryList) ? categoryList : categoryList.results || []).forEach(function (category) {
+      categoryList.forEach(function (category) {
         categoryNames[category.slug] = category.name;
       });
     } catch (error) {
       setStatus(status, errorText(error), true);
       return;
     }
-    summaryYear = summary.latest_year;
     renderStats(document.getElementById("indicator-stats"), summary);
     revenueChart(revenue, summary);
     const year = summary.latest_year;
@@ -628,11 +626,13 @@
     document.getElementById("categories-caption").textContent = categoriesTitle;
     barChart(document.getElementById("markets-chart"), summary.top_markets, {
       title: marketsTitle,
+      year: year,
       column: T.market,
       name: (item) => countryName(item.code, item.name),
     });
     barChart(document.getElementById("categories-chart"), summary.top_categories, {
       title: categoriesTitle,
+      year: year,
       column: T.category,
       name: (item) => categoryNames[item.code] || item.name,
     });
