@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from registry.plain_text import stored_text
 from registry.services import bump_version, insert_or_refuse, lock_for_update, model_update, unique_slug
 
 from .changes import record_change, record_company_dependents, record_company_products, snapshot
@@ -68,11 +69,26 @@ def source_upsert(
 def source_cite(*, title: str, publisher: str = "", url: str = "", published_on: datetime.date | None = None) -> Source:
     """The source an enterprise cites for a fact: the existing one with the same title and address, or a
     new one with a key made from its title."""
-    existing = Source.objects.filter(title=title, url=url).first()
-    if existing is not None:
-        return existing
-    key = unique_slug(title, queryset=Source.objects.all(), field="key", max_length=90)
-    return source_upsert(key=key, title=title, publisher=publisher, url=url, published_on=published_on)
+    try:
+        # Looked up in its stored form: the same title in another Unicode form is the same source.
+        title = stored_text(title)
+    except ValidationError as error:
+        raise ValidationError({"title": error.error_list}) from error
+    # Requests citing one new source at the same moment get one row, and none of them a 500.
+    for _attempt in range(5):
+        existing = Source.objects.filter(title=title, url=url).first()
+        if existing is not None:
+            return existing
+        key = unique_slug(title, queryset=Source.objects.all(), field="key", max_length=90)
+        source = Source(key=key, title=title, publisher=publisher, url=url, published_on=published_on)
+        source.full_clean(validate_unique=False)  # the unique key is the constraint's to check, at the insert
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent request that took the key fails only this
+                source.save()
+            return source
+        except IntegrityError:
+            continue  # most likely the same source, cited by a request that committed first: look again
+    raise ValidationError({"source": "The source could not be recorded; try again."})
 
 
 @transaction.atomic
@@ -144,6 +160,16 @@ def _normalized_tax_code(tax_code: str) -> str:
         raise ValidationError({"tax_code": error.error_list}) from error
 
 
+def company_lock(*company_ids) -> None:
+    """Lock these companies' rows, in id order, until the transaction ends. Every write to a company's parts
+    (products, export markets, revenue figures, contact persons) takes its company's lock before anything
+    else: such a write also updates the company (its version, its search text) while a company's rename
+    rewrites its products, so writers locking in the other order could deadlock, and PostgreSQL would fail
+    one of them. The company's own writes lock it first anyway (``lock_for_update``)."""
+    rows = Company.objects.select_for_update(no_key=True).filter(pk__in=company_ids).order_by("pk")
+    list(rows.values_list("pk", flat=True))
+
+
 @transaction.atomic
 def company_update(*, company: Company, data: dict, expected_version: int | None = None) -> Company:
     """Change a company's profile (and, as a correction, its enterprise code). A change of identity
@@ -180,6 +206,7 @@ def company_delete(*, company: Company, expected_version: int | None = None) -> 
 @transaction.atomic
 def company_set_contact_persons(*, company: Company, contact_persons: list[dict]) -> Company:
     """Replace the company's contact persons (each a dict of name, role, phone, email)."""
+    company_lock(company.pk)
     persons = [ContactPerson(company=company, **fields) for fields in contact_persons]
     for person in persons:
         person.full_clean(exclude=["company"])
@@ -273,6 +300,7 @@ def export_market_create(
     since_year: int | None = None,
     note: str = "",
 ) -> ExportMarket:
+    company_lock(company.pk)
     market = ExportMarket(company=company, country=country, kind=kind, source=source, since_year=since_year, note=note)
     market.full_clean()
     insert_or_refuse(market, "This company already has an export market of this kind in this country.")
@@ -283,6 +311,7 @@ def export_market_create(
 
 @transaction.atomic
 def export_market_update(*, market: ExportMarket, data: dict, expected_version: int | None = None) -> ExportMarket:
+    company_lock(market.company_id)
     market = lock_for_update(market, expected_version=expected_version)
     before = snapshot(market)
     market, changed = model_update(instance=market, fields=EXPORT_MARKET_UPDATABLE_FIELDS, data=data)
@@ -295,6 +324,7 @@ def export_market_update(*, market: ExportMarket, data: dict, expected_version: 
 
 @transaction.atomic
 def export_market_delete(*, market: ExportMarket, expected_version: int | None = None) -> None:
+    company_lock(market.company_id)
     market = lock_for_update(market, expected_version=expected_version)
     record_change(market, ChangeAction.DELETE)
     market.delete()
@@ -312,6 +342,7 @@ def export_revenue_create(
     country: str = "",
     verified: bool = False,
 ) -> ExportRevenue:
+    company_lock(company.pk)
     revenue = ExportRevenue(
         company=company, year=year, amount_usd=amount_usd, source=source, country=country, verified=verified
     )
@@ -324,6 +355,7 @@ def export_revenue_create(
 
 @transaction.atomic
 def export_revenue_update(*, revenue: ExportRevenue, data: dict, expected_version: int | None = None) -> ExportRevenue:
+    company_lock(revenue.company_id)
     revenue = lock_for_update(revenue, expected_version=expected_version)
     before = snapshot(revenue)
     revenue, changed = model_update(instance=revenue, fields=EXPORT_REVENUE_UPDATABLE_FIELDS, data=data)
@@ -340,6 +372,7 @@ def export_revenue_update(*, revenue: ExportRevenue, data: dict, expected_versio
 @transaction.atomic
 def export_revenue_verify(*, revenue: ExportRevenue, by) -> ExportRevenue:
     """An officer confirms a figure: it becomes public."""
+    company_lock(revenue.company_id)
     revenue = lock_for_update(revenue)
     before = snapshot(revenue)
     revenue.verified = True
@@ -352,6 +385,7 @@ def export_revenue_verify(*, revenue: ExportRevenue, by) -> ExportRevenue:
 
 @transaction.atomic
 def export_revenue_delete(*, revenue: ExportRevenue, expected_version: int | None = None) -> None:
+    company_lock(revenue.company_id)
     revenue = lock_for_update(revenue, expected_version=expected_version)
     record_change(revenue, ChangeAction.DELETE)
     revenue.delete()

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from companies.changes import record_change, snapshot
 from companies.models import ChangeAction, Company, ExportMarket, Source
-from companies.services import company_set_product_search_text
+from companies.services import company_lock, company_set_product_search_text
 from registry.services import bump_version, insert_or_refuse, lock_for_update, model_update, unique_slug
 
 from .models import Category, Product, Standard
@@ -68,6 +68,7 @@ def category_upsert(*, slug: str, name: str, name_en: str, parent: Category | No
     category.full_clean(exclude=_TREE_FIELDS)
     category.save()
     if renamed:
+        company_lock(*category.products.values_list("company_id", flat=True))  # before the products: see company_lock
         products_refresh_search(category.products.select_related("company", "category"))
         company_refresh_product_search(company_ids=category.products.values_list("company_id", flat=True))
     current_parent = Category.objects.get_parent(category)
@@ -134,6 +135,7 @@ def product_create(
     export_markets: Iterable[ExportMarket] = (),
     source: Source | None = None,
 ) -> Product:
+    company_lock(company.pk)
     export_markets = _check_markets_belong_to(company, export_markets)
     product = Product(
         company=company,
@@ -169,7 +171,11 @@ def product_update(
 ) -> Product:
     """Change a product; ``standards`` and ``export_markets``, when given, replace the current sets. A
     product moved to another company keeps none of its old company's export markets."""
+    locked_company_ids = {product.company_id, *([data["company"].pk] if data.get("company") else [])}
+    company_lock(*locked_company_ids)
     product = lock_for_update(product, expected_version=expected_version)
+    if product.company_id not in locked_company_ids:
+        company_lock(product.company_id)  # moved to another company since the caller read it
     before = snapshot(product)
     previous_company_id = product.company_id
     product, changed_fields = model_update(instance=product, fields=PRODUCT_UPDATABLE_FIELDS, data=data)
@@ -198,6 +204,7 @@ def product_update(
 
 @transaction.atomic
 def product_delete(*, product: Product, expected_version: int | None = None) -> None:
+    company_lock(product.company_id)
     product = lock_for_update(product, expected_version=expected_version)
     company_id = product.company_id
     record_change(product, ChangeAction.DELETE)
