@@ -4,7 +4,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -13,7 +12,8 @@ from accounts.models import ApiKey, ApiKeyScope
 from accounts.services import api_key_issue, api_key_revoke
 
 from .input_serializers import StrictInputSerializer
-from .schema import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, ErrorSerializer
+from .parsers import JSONParser
+from .schema import BODY_ERROR_RESPONSES, ERROR_RESPONSES, WRITE_ERROR_RESPONSES, ErrorSerializer
 from .throttles import TokenRateThrottle
 
 TokenSerializer = inline_serializer(name="Token", fields={"token": serializers.CharField()})
@@ -34,6 +34,7 @@ class TokenView(ObtainAuthToken):
             200: TokenSerializer,
             400: OpenApiResponse(ERROR_RESPONSES[400].response, description="Wrong username or password."),
             429: OpenApiResponse(ErrorSerializer, description="Too many attempts; retry after Retry-After seconds."),
+            **BODY_ERROR_RESPONSES,
         },
         auth=[],
     )
@@ -76,7 +77,7 @@ class ApiKeyInput(StrictInputSerializer):
     create=extend_schema(
         summary="Issue an API key",
         request=ApiKeyInput,
-        responses={201: IssuedApiKeySerializer, **WRITE_ERROR_RESPONSES},
+        responses={201: IssuedApiKeySerializer, **WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES},
     ),
     destroy=extend_schema(
         summary="Revoke an API key",
@@ -91,6 +92,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, mixins.Crea
     permission_classes = [SignedInInPerson]
     pagination_class = None
     lookup_field = "prefix"
+    lookup_value_regex = r"[A-Za-z0-9]+"  # a key's prefix; anything else is a 404 by its URL
     queryset = ApiKey.objects.none()  # for the schema; get_queryset() restricts to the caller's keys
 
     def get_queryset(self):

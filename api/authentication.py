@@ -13,6 +13,17 @@ class BearerTokenAuthentication(TokenAuthentication):
 
     keyword = "Bearer"
 
+    def authenticate_credentials(self, key):
+        if not _may_be_a_key(key):
+            raise AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(key)
+
+
+def _may_be_a_key(text: str) -> bool:
+    """Tokens and API keys are ASCII letters and digits (a key: prefix, dot, secret). Anything else is refused
+    before the database is asked: PostgreSQL fails on a NUL in a query rather than finding nothing."""
+    return text.isascii() and text.replace(".", "").isalnum()
+
 
 class ApiKeyAuthentication(BaseAuthentication):
     """``Authorization: Api-Key <key>``: the request acts for the key's owner, with the key's scope."""
@@ -26,6 +37,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             if keyword.lower() == self.key_parser.keyword.lower():
                 raise AuthenticationFailed("The Api-Key header has no key.")
             return None
+        if not _may_be_a_key(key):
+            raise AuthenticationFailed("Invalid or revoked API key.")
         try:
             api_key = ApiKey.objects.select_related("owner").get(prefix=key.partition(".")[0], revoked=False)
         except ApiKey.DoesNotExist as error:

@@ -12,7 +12,9 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-_ENTITY_TAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+# A version has at most 18 digits: a longer "number" is no ETag of this API (and int() of thousands of digits
+# raises).
+_ENTITY_TAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 # For answers that differ by who asks (sensitive fields, unverified figures): caches keep one per caller.
 VARY_BY_CALLER = "Accept, Authorization, Cookie"
 

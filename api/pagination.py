@@ -43,9 +43,22 @@ class CappedCountPaginator(Paginator):
         return self._counted > COUNT_LIMIT
 
 
+# More digits than any page number, page size or limit has. int() of a longer string is wasted work, and past
+# 4,300 digits it raises (a 500).
+MAX_DIGITS = 18
+
+
 def _is_whole_number(raw: str) -> bool:
     # str.isdigit() alone accepts "²" and other digits int() refuses.
     return raw.isascii() and raw.isdigit()
+
+
+def _whole_number_within(raw: str, low: int, high: int) -> int | None:
+    """``raw`` as a whole number from ``low`` to ``high``; None when it is not one."""
+    if not _is_whole_number(raw) or len(raw.lstrip("0")) > MAX_DIGITS:
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -59,30 +72,38 @@ class PageNumberPagination(pagination.PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not _is_whole_number(raw) or not 1 <= int(raw) <= self.max_page_size:
+        page_size = _whole_number_within(raw, 1, self.max_page_size)
+        if page_size is None:
             raise ValidationError(
                 {self.page_size_query_param: [f"Enter a whole number from 1 to {self.max_page_size}."]}
             )
-        return int(raw)
+        return page_size
 
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and (not _is_whole_number(raw) or int(raw) < 1):
+        if raw is not None and (not _is_whole_number(raw) or not raw.lstrip("0")):
             raise ValidationError({self.page_query_param: ["Enter a whole number from 1."]})
+        if raw is not None and len(raw.lstrip("0")) > MAX_DIGITS:
+            self._past_the_end(queryset, request, raw, "That page contains no results")
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as error:
-            paginator = self.django_paginator_class(queryset, self.get_page_size(request))
-            if paginator.count_capped:
-                raise ValidationError(
-                    {
-                        self.page_query_param: [
-                            f"Only the first {COUNT_LIMIT:,} results can be paged through. "
-                            + NARROW_THE_QUERY.capitalize()
-                        ]
-                    }
-                ) from error
-            raise NotFound(f"Page {raw} does not exist: {error.detail}") from error
+            self._past_the_end(queryset, request, raw, error.detail)
+
+    def _past_the_end(self, queryset, request, raw: str, reason: str):
+        """Refuse page ``raw``, which is past the last one: a 404, or a 400 when the count is capped (the pages
+        past it cannot be reached at all)."""
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        if paginator.count_capped:
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        f"Only the first {COUNT_LIMIT:,} results can be paged through. " + NARROW_THE_QUERY.capitalize()
+                    ]
+                }
+            )
+        shown = raw if len(raw) <= 24 else f"{raw[:20]}…"
+        raise NotFound(f"Page {shown} does not exist: {reason}")
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
@@ -122,11 +143,8 @@ class ChangeFeedPagination(pagination.BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         raw = request.query_params.get(self.limit_query_param)
-        if raw is None:
-            limit = self.default_limit
-        elif _is_whole_number(raw) and 1 <= int(raw) <= self.max_limit:
-            limit = int(raw)
-        else:
+        limit = self.default_limit if raw is None else _whole_number_within(raw, 1, self.max_limit)
+        if limit is None:
             raise ValidationError({self.limit_query_param: [f"Enter a whole number from 1 to {self.max_limit}."]})
         page = list(queryset[: limit + 1])
         self.has_more = len(page) > limit

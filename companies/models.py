@@ -1,6 +1,7 @@
 """Companies, their export markets and yearly export revenue, the provinces, and the sources of facts."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -10,7 +11,13 @@ from registry.models import HOME_COUNTRY, FoldedSearchTextMixin, TimeStampedMode
 from registry.text import fold_join
 
 from .querysets import CompanyQuerySet
-from .validators import EARLIEST_YEAR, TAX_CODE_PATTERN, validate_past_year, validate_tax_code
+from .validators import (
+    EARLIEST_YEAR,
+    TAX_CODE_PATTERN,
+    validate_past_year,
+    validate_plausible_revenue,
+    validate_tax_code,
+)
 
 
 class Source(TimeStampedModel):
@@ -249,6 +256,14 @@ class ExportRevenue(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.company.tax_code} {self.year} {self.country.code or 'total'}: {self.amount_usd} USD"
+
+    def clean(self) -> None:
+        super().clean()
+        # Here, not among the field's validators (which migrations record): a bound of plausibility may move.
+        try:
+            validate_plausible_revenue(self.amount_usd)
+        except ValidationError as error:
+            raise ValidationError({"amount_usd": error.error_list}) from error
 
 
 class ChangeAction(models.TextChoices):

@@ -1,10 +1,13 @@
 """Rules for single values of the companies domain."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.vn import mst
+
+from registry.text import INVISIBLE_CHARACTERS
 
 TAX_CODE_PATTERN = r"^[0-9]{10}(-[0-9]{3})?$"
 EARLIEST_YEAR = 1900
@@ -18,11 +21,13 @@ NO_SUCH_COMPANY = "No company in the registry has the enterprise code â€œ{code}â
 def normalize_tax_code(value: str) -> str:
     """The canonical form of an enterprise code: ``0100109106`` or ``0100109106-001`` for a branch.
 
-    Spaces, dots and dashes in the input are ignored. Raises ``ValidationError`` with a message that says
-    what is wrong: length, non-digits, a zero sequence number or branch suffix, or the check digit.
+    Spaces, dots and dashes in the input are ignored, and so are invisible characters (a zero-width space
+    copied with the code from a web page): the code is the digits, so the same digits are the same company.
+    Full-width digits count as digits. Raises ``ValidationError`` with a message that says what is wrong:
+    length, non-digits, a zero sequence number or branch suffix, or the check digit.
     """
     try:
-        return mst.format(mst.validate(value or ""))
+        return mst.format(mst.validate(INVISIBLE_CHARACTERS.sub("", value or "")))
     except InvalidLength:
         message = "An enterprise code has 10 digits, or 13 for a branch (NNNNNNNNNN-NNN)."
         code = "tax_code_length"
@@ -44,6 +49,20 @@ def validate_tax_code(value: str) -> None:
         raise ValidationError(
             "Store enterprise codes in canonical form: 10 digits, or 10 digits, a dash and 3 digits.",
             code="tax_code_not_canonical",
+        )
+
+
+# More than any one company's yearly export revenue can be: over twice Vietnam's exports of all goods in
+# 2024 (USD 405 billion, General Statistics Office). A larger figure is a typing or unit error (VND for USD).
+MAX_EXPORT_REVENUE_USD = Decimal("1000000000000")
+
+
+def validate_plausible_revenue(value: Decimal | None) -> None:
+    if value is not None and value > MAX_EXPORT_REVENUE_USD:
+        raise ValidationError(
+            "More than USD %(limit)s in one year is not a plausible export revenue: is the amount in USD?",
+            code="revenue_implausible",
+            params={"limit": f"{MAX_EXPORT_REVENUE_USD:,.0f}"},
         )
 
 

@@ -1,6 +1,9 @@
 """What every app's models share."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from .plain_text import stored_text
 
 # The registry records Vietnamese firms: Vietnam is never one of their export markets.
 HOME_COUNTRY = "VN"
@@ -16,6 +19,29 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Text people type is brought to its stored form first (``registry.plain_text``), so that the
+        fields' own rules (length, blank) judge what will be stored."""
+        errors = {}
+        for field in self._meta.concrete_fields:
+            # Plain text only: not choices, codes with their own rules (slugs, URLs, e-mail addresses,
+            # countries: subclasses), nor the columns the model maintains itself (search text).
+            if type(field) not in (models.CharField, models.TextField) or field.choices or not field.editable:
+                continue
+            value = getattr(self, field.attname)
+            if not isinstance(value, str) or (exclude and field.name in exclude):
+                continue
+            try:
+                setattr(self, field.attname, stored_text(value, multiline=isinstance(field, models.TextField)))
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+        try:
+            super().clean_fields(exclude=[*(exclude or ()), *errors])
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class FoldedSearchTextMixin:

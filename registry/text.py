@@ -4,8 +4,9 @@ import re
 import unicodedata
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-# Zero-width and other format characters (ZWSP, ZWNJ, ZWJ, BOM, soft hyphen) carry no letters.
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+# Zero-width and other format characters (ZWSP, ZWNJ, ZWJ, BOM, soft hyphen) carry no letters; also dropped
+# from stored one-line text (registry.plain_text).
+INVISIBLE_CHARACTERS = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -23,7 +24,7 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = _INVISIBLE.sub("", text)
+    text = INVISIBLE_CHARACTERS.sub("", text)
     # NFKC first: full-width and other compatibility forms become plain letters and digits.
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
     # ð (U+00F0, from Ð) is a frequent mis-encoding of đ.
