@@ -1,10 +1,10 @@
 """One router under /api/v1/, the OpenAPI schema, and the documentation served from local files."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import auth_views, autocomplete, indicators, views
+from . import auth_views, autocomplete, html_pages, indicators, views
 
 router = DefaultRouter()
 router.register("companies", views.CompanyViewSet, basename="company")
@@ -29,7 +29,7 @@ urlpatterns = [
     path("v1/indicators/categories/", indicators.CategoryIndicatorView.as_view(), name="indicators-categories"),
     path("v1/indicators/provinces/", indicators.ProvinceIndicatorView.as_view(), name="indicators-provinces"),
     path("v1/", include(router.urls)),
-    path("auth/", include("rest_framework.urls")),  # session sign-in for the browsable API
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("auth/", include(html_pages.auth_urlpatterns)),  # session sign-in for the browsable API
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", html_pages.redoc_view, name="redoc"),
 ]

@@ -1,15 +1,23 @@
 """Settings, all read from the environment.
 
 The defaults are the embedded development run: SQLite in ``var/``, DEBUG off, local hosts only.
-Production sets at least ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL`` (PostgreSQL).
+Production sets ``REGISTRY_ENV=production``, which requires ``SECRET_KEY`` and ``ALLOWED_HOSTS``, and at least
+``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
 """
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from registry.logging_config import FORMATS as LOG_FORMATS
+from registry.logging_config import log_format_from, logging_config
+from registry.replicas import replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("REGISTRY_VAR_DIR", BASE_DIR / "var"))
@@ -30,11 +38,48 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# REGISTRY_ENV=production: the service refuses to start without its own SECRET_KEY and ALLOWED_HOSTS, and
+# HTTPS is the rule (secure cookies, HSTS, the redirect; see "HTTPS" below). DEBUG stays off either way
+# unless DEBUG=true.
+REGISTRY_ENV = os.environ.get("REGISTRY_ENV", "development")
+if REGISTRY_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"REGISTRY_ENV must be 'development' or 'production', got {REGISTRY_ENV!r}")
+PRODUCTION = REGISTRY_ENV == "production"
+
 DEBUG = env_bool("DEBUG", False)
 
 # The development key only works for the embedded default; set SECRET_KEY anywhere else.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
+if PRODUCTION:
+    # The rule `manage.py check --deploy` applies (security.W009), enforced rather than warned about.
+    from django.core.checks.security.base import (
+        SECRET_KEY_INSECURE_PREFIX,
+        SECRET_KEY_MIN_LENGTH,
+        SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+    )
+
+    HOW_TO_MAKE_A_KEY = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            f"REGISTRY_ENV=production needs SECRET_KEY set to a random value; {HOW_TO_MAKE_A_KEY}"
+        )
+    if (
+        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+    ):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for REGISTRY_ENV=production (fewer than {SECRET_KEY_MIN_LENGTH} characters, "
+            f"fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, or Django's "
+            f"'{SECRET_KEY_INSECURE_PREFIX}' prefix); {HOW_TO_MAKE_A_KEY}"
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "REGISTRY_ENV=production needs ALLOWED_HOSTS: the host names the service answers to, comma-separated "
+            "(e.g. ALLOWED_HOSTS=registry.example.vn)"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,6 +97,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_countries",
     "treebeard",
+    "corsheaders",
     "accounts",
     "companies",
     "products",
@@ -60,14 +106,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response has its X-Request-ID and every request its access-log line.
+    "registry.request_id.RequestIdMiddleware",
+    # Outside SecurityMiddleware, so that its redirects to HTTPS carry these headers too, and before
+    # WhiteNoise, so that static files do.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that could read a request body: one over REQUEST_BODY_MAX_BYTES is refused unread (413).
+    "api.middleware.RequestBodyLimitUnderApiMiddleware",
+    # Before anything that reads the database: where each request's reads go (registry/db_routers.py).
+    "registry.db_routers.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api.middleware.JsonErrorsUnderApiMiddleware",
 ]
 
@@ -84,6 +140,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # {{ csp_nonce }} for the pages' own <style>
             ],
         },
     },
@@ -116,6 +173,16 @@ elif (
     # PostgreSQL's JIT compiles the plan of every costly query: 0.5 s of the 1.5 s the category breakdown
     # of the indicators takes at 100,000 companies, for no gain on queries this short. DATABASE_JIT=on keeps it.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Read replicas: DATABASE_REPLICA_URLS, comma-separated URLs of PostgreSQL streaming replicas of DATABASE_URL,
+# become the databases replica_1, replica_2, ... with the primary's options. registry/db_routers.py sends reads
+# there, and writes, migrations and the reads of a caller that has just written to the primary.
+_replicas = replica_databases(env_list("DATABASE_REPLICA_URLS", ""), primary=DATABASES["default"])
+DATABASES.update(_replicas)
+DATABASE_REPLICAS = list(_replicas)
+DATABASE_ROUTERS = ["registry.db_routers.PrimaryReplicaRouter"]
+# After a caller writes, its reads stay on the primary this many seconds (longer than the replicas' lag), so
+# that its next request sees the write. Keyed on the credentials it presents, in the shared cache. 0: off.
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,8 +204,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve static files straight from the apps when collectstatic has not run (development, tests).
-WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+# Serve static files straight from the apps when collectstatic has not run (development, tests). Production
+# serves what `collectstatic` put in STATIC_ROOT (compressed), run at each deploy.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", not PRODUCTION)
 
 # Shared cache: rate-limit counters live here, so limits hold across worker processes and servers.
 # Redis when REDIS_URL is set (production); otherwise a database table (`manage.py createcachetable`).
@@ -165,6 +233,12 @@ CHANGE_FEED_SETTLE_SECONDS = float(os.environ.get("CHANGE_FEED_SETTLE_SECONDS", 
 # (XLSX holds at most 1,048,575 rows; a full copy of the registry is the change feed's job).
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "200000"))
 
+# Request bodies larger than this many bytes are refused with 413 before they are read (Django checks the
+# Content-Length; a body without one is not read at all under WSGI). The largest body the API takes, a
+# company with both descriptions at their 20,000-character limit, is under 300 KB even fully \u-escaped.
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+
 # Autocomplete (/api/v1/autocomplete/): on PostgreSQL, each of its later tiers of matches is given up past
 # this many milliseconds (0: no limit), so that a search box is answered at once (registry/search.py).
 SUGGESTION_TIER_MILLISECONDS = int(os.environ.get("SUGGESTION_TIER_MILLISECONDS", "80"))
@@ -186,9 +260,9 @@ INDICATORS_MIN_UNVERIFIED_COMPANIES = int(os.environ.get("INDICATORS_MIN_UNVERIF
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableAPIRenderer",  # under the site's Content-Security-Policy
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
         "api.authentication.BearerTokenAuthentication",
@@ -207,7 +281,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["api.filtering.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.autoschema.RegistryAutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -225,6 +299,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default hook, then: an object answered with `fields` may lack any field (api/field_selection.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.field_selection.postprocess_schema",
+    ],
     # Tags and operation ids from the resource, not the version: companies_list, products_retrieve, ...
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {
@@ -236,9 +315,65 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+# --- HTTPS, security headers, CORS --------------------------------------------------------------------------
+# In production, HTTPS only: cookies never sent in clear, HSTS (a year, subdomains, preload: what
+# `check --deploy` asks for), and plain-HTTP requests redirected, except the health probes. Behind a reverse
+# proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER to the header it sets (X-Forwarded-Proto), or the
+# redirect loops; SECURE_SSL_REDIRECT=false where the proxy redirects itself.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+if proxy_ssl_header := os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip():
+    if not re.fullmatch(r"[A-Za-z0-9-]+", proxy_ssl_header):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name, e.g. X-Forwarded-Proto, got {proxy_ssl_header!r}"
+        )
+    # Trusted only because the proxy overwrites it: never set this when clients reach the app directly.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_ssl_header.upper().replace("-", "_"), "https")
+# Origins (https://registry.example.vn) from which the admin's and the browsable API's forms may be posted,
+# when the proxy changes the host or scheme the app sees.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# Django's defaults, stated because the tests hold every response to them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy of every page (django.middleware.csp): everything from this server, no inline
+# script, no plug-ins, never framed. A page's own <style> or <script> carries {{ csp_nonce }}; the nonce is in
+# the header only when a page used it. Pages that need more say so themselves (api/html_pages.py, api/renderers.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
 }
+
+# CORS (django-cors-headers), for third-party browser apps calling the API: only under /api/, only from the
+# origins listed (https://app.example.vn,https://other.example; default none). No cookies cross-origin:
+# such apps authenticate with an Authorization header (Api-Key or Bearer).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_HEADERS = [*default_cors_headers, "if-match", "if-none-match", "x-request-id"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID", "Content-Disposition"]
+
+# --- Logging -------------------------------------------------------------------------------------------------
+# LOG_FORMAT=json (the default in production): one JSON object a line, with the request id; text otherwise.
+LOG_FORMAT = log_format_from(os.environ)
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {LOG_FORMAT!r}")
+LOGGING = logging_config(
+    log_format=LOG_FORMAT,
+    level=os.environ.get("LOG_LEVEL", "INFO"),
+    gunicorn_access_log=bool(os.environ.get("GUNICORN_ACCESS_LOG")),
+)

@@ -1,6 +1,9 @@
 """The public page at ``/``: one server-rendered HTML page, in Vietnamese or English, whose own script
 (``static/web/app.js``) calls the public API for the search box and draws the indicators as SVG.
 
+The page's Content-Security-Policy is the site's (settings.SECURE_CSP): everything from this server, no
+inline script or style (the page uses no nonce), no frames, no plug-ins.
+
 The language is chosen per request (``?lang=`` first, then ``Accept-Language``, then Vietnamese) and set with
 ``translation.override`` for this page only: LocaleMiddleware is not installed, so the API's responses never
 depend on the caller's language.
@@ -11,28 +14,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
-from django.utils.csp import CSP, build_policy
 from django.utils.translation import gettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_safe
 
 DEFAULT_LANGUAGE = "vi"
 LANGUAGES = {code for code, _ in settings.LANGUAGES}  # en, vi
-
-# Everything the page loads comes from this server; no inline script or style, no frames, no plug-ins.
-CONTENT_SECURITY_POLICY = build_policy(
-    {
-        "default-src": [CSP.SELF],
-        "script-src": [CSP.SELF],
-        "style-src": [CSP.SELF],
-        "img-src": [CSP.SELF, "data:"],
-        "connect-src": [CSP.SELF],
-        "object-src": [CSP.NONE],
-        "base-uri": [CSP.NONE],
-        "form-action": [CSP.SELF],
-        "frame-ancestors": [CSP.NONE],
-    }
-)
 
 
 def page_language(request) -> str:
@@ -136,6 +123,5 @@ def home(request):
             },
         )
     response["Content-Language"] = language
-    response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY  # a plain str: WSGI refuses a StrEnum name
     patch_vary_headers(response, ["Accept-Language"])
     return response

@@ -7,6 +7,8 @@ attribute (every throttle of the API inherits it). The counters (the cache) are 
 """
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -56,6 +58,49 @@ def test_anonymous_limit_cannot_be_dodged_with_x_forwarded_for(db):
         for index in range(LIMIT + 1)
     ]
     assert statuses == [200] * LIMIT + [429]
+
+
+PROXY = "10.0.0.1"
+behind_one_proxy = override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "NUM_PROXIES": 1})
+
+
+def through_the_proxy(client_address: str, forged: str | None = None) -> dict:
+    """What the app sees of a request that passed one reverse proxy: the proxy's own address, and an
+    X-Forwarded-For the proxy appended the client's address to (after whatever the client wrote there)."""
+    forwarded_for = f"{forged}, {client_address}" if forged else client_address
+    return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": forwarded_for}
+
+
+@behind_one_proxy
+def test_behind_a_proxy_each_client_address_has_its_own_limit(db):
+    assert exhaust(APIClient(), **through_the_proxy("203.0.113.1")) == [200] * LIMIT + [429]
+    # Not the proxy's address: every other client behind it still has its whole allowance.
+    assert exhaust(APIClient(), **through_the_proxy("203.0.113.2")) == [200] * LIMIT + [429]
+
+
+@behind_one_proxy
+def test_behind_a_proxy_a_forged_x_forwarded_for_neither_dodges_the_limit_nor_throttles_another(db):
+    client = APIClient()
+    statuses = [
+        client.get(
+            reverse("province-list"), **through_the_proxy("203.0.113.1", forged=f"198.51.100.{index}")
+        ).status_code
+        for index in range(LIMIT + 1)
+    ]
+    assert statuses == [200] * LIMIT + [429]  # a new made-up address each time did not help
+
+    # The addresses it wrote are not throttled: their owners' own requests pass.
+    for index in range(LIMIT + 1):
+        assert APIClient().get(reverse("province-list"), **through_the_proxy(f"198.51.100.{index}")).status_code == 200
+
+
+@behind_one_proxy
+def test_behind_a_proxy_naming_a_victim_in_x_forwarded_for_does_not_throttle_the_victim(db):
+    victim = "203.0.113.50"
+    attacker = APIClient()
+    assert exhaust(attacker, **through_the_proxy("203.0.113.66", forged=victim))[-1] == 429
+
+    assert APIClient().get(reverse("province-list"), **through_the_proxy(victim)).status_code == 200
 
 
 def test_signed_in_users_and_api_keys_are_not_counted_as_the_anonymous_address(world, bearer_client, api_key_client):
