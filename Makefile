@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup db schema check bench bench-exports clean
+.PHONY: run test setup db schema check fuzz bench bench-exports clean
 
 run: db
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -57,6 +57,15 @@ check: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Fuzz the running API from its own OpenAPI schema with Schemathesis, every check on (scripts/fuzz_api.py): a
+# throw-away database (SQLite in a temporary folder, or DATABASE_URL), the seed data, gunicorn on a free port,
+# then the reads anonymously and with an API key and the writes as an enterprise representative. A fixed seed
+# and number of cases per operation (50), within a time budget (480 s); e.g.
+# FUZZ_ARGS="--max-examples 100 --budget 900 --report-dir var/fuzz", or DATABASE_URL=postgres://... make fuzz.
+FUZZ_ARGS ?=
+fuzz: setup
+	$(PY) scripts/fuzz_api.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -3,7 +3,6 @@ search boxes. The cheapest endpoint of the API: at most six index scans (three t
 time-limited on PostgreSQL), no count, no pagination."""
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -18,6 +17,24 @@ from .filtering import StrictQueryParametersMixin
 from .schema import ERROR_RESPONSES
 
 SUGGESTIONS_PER_KIND = 10
+
+
+def _letter_or_digit_pattern() -> str:
+    """A regular expression that finds a character ``str.isalnum()`` accepts (``validate_q``'s rule), written
+    as the explicit ranges of those characters: regex engines disagree on ``[\\p{L}\\p{N}]`` (some read it
+    as Latin letters only), and the schema's pattern must mean the same to every client and validator. No
+    character above U+3FFFF is a letter or digit."""
+    ranges, start = [], None
+    for code in range(0x40001):
+        if code < 0x40000 and chr(code).isalnum():
+            start = code if start is None else start
+        elif start is not None:
+            ranges.append(chr(start) if start == code - 1 else f"{chr(start)}-{chr(code - 1)}")
+            start = None
+    return f"[{''.join(ranges)}]"
+
+
+LETTER_OR_DIGIT_PATTERN = _letter_or_digit_pattern()
 
 
 class AutocompleteQuery(serializers.Serializer):
@@ -85,7 +102,12 @@ class AutocompleteView(StrictQueryParametersMixin, APIView):
         parameters=[
             OpenApiParameter(
                 "q",
-                OpenApiTypes.STR,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_SUGGESTION_QUERY_LENGTH,
+                    "pattern": LETTER_OR_DIGIT_PATTERN,
+                },
                 required=True,
                 description=f"What was typed so far, e.g. `viet` or `phan mem ke`; 1 to "
                 f"{MAX_SUGGESTION_QUERY_LENGTH} characters with at least one letter or digit.",

@@ -219,7 +219,7 @@ TAX_CODES_PARAMETER = OpenApiParameter(
     ),
     examples=[
         OpenApiExample("Two companies", value="0101243150,0100109106"),
-        OpenApiExample("A branch", value="0101243150,0100109106-001"),
+        OpenApiExample("Three companies", value="0101243150,0100109106,0101248141"),
     ],
 )
 

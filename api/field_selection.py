@@ -45,3 +45,42 @@ class FieldSelectionMixin:
         if getattr(self, "fields_selected", None) is not None:
             kwargs["fields"] = self.fields_selected
         return super().get_serializer(*args, **kwargs)
+
+
+def postprocess_schema(result, generator, request, public):
+    """drf-spectacular post-processing hook: an operation that takes ``fields`` answers each object either
+    whole or with only the fields asked for, so its response says ``anyOf: [Company, CompanyFieldSelection]``
+    (the second: the same properties, none required) for the object, or for each result of a page."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            parameters = operation.get("parameters", []) if isinstance(operation, dict) else []
+            if not any(each.get("in") == "query" and each.get("name") == FIELDS_PARAMETER for each in parameters):
+                continue
+            content = operation["responses"].get("200", {}).get("content", {}).get("application/json")
+            if content is None or "$ref" not in content["schema"]:
+                continue
+            answered = schemas[_component_name(content["schema"])]
+            page_results = answered.get("properties", {}).get("results")
+            if page_results is not None:
+                page_results["items"] = _whole_or_selected(page_results["items"], schemas)
+            else:
+                content["schema"] = _whole_or_selected(content["schema"], schemas)
+    return result
+
+
+def _component_name(reference: dict) -> str:
+    return reference["$ref"].rsplit("/", 1)[-1]
+
+
+def _whole_or_selected(reference: dict, schemas: dict) -> dict:
+    if "$ref" not in reference:
+        return reference  # already done: a page component shared by two operations
+    name = _component_name(reference)
+    selection = f"{name}FieldSelection"
+    if selection not in schemas:
+        schemas[selection] = {
+            **{key: value for key, value in schemas[name].items() if key != "required"},
+            "description": f"{name} answered with only the fields named in `fields` (any of them may be absent).",
+        }
+    return {"anyOf": [reference, {"$ref": f"#/components/schemas/{selection}"}]}

@@ -67,6 +67,10 @@ class StrictQueryParametersMixin:
         return set()
 
     def initial(self, request, *args, **kwargs):
+        if not hasattr(self, request.method.lower()):
+            # A method this URL does not take is a 405 with Allow, whatever the query string says (an unknown
+            # parameter, or a ?format= this action has no renderer for).
+            self.http_method_not_allowed(request, *args, **kwargs)
         super().initial(request, *args, **kwargs)
         repeatable = self.repeatable_query_parameters()
         repeated = sorted(

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from companies import indicators
 from companies.validators import EARLIEST_YEAR, validate_past_year
 
+from .fields import PastYearField
 from .filtering import StrictQueryParametersMixin
 from .schema import ERROR_RESPONSES, VALIDATION_ERROR_SCHEMA
 from .serializers import SourceSerializer
@@ -162,7 +163,7 @@ class IndicatorSummarySerializer(RevenueIndicatorsSerializer):
 
 
 def _year(help_text: str) -> serializers.IntegerField:
-    return serializers.IntegerField(required=False, min_value=EARLIEST_YEAR, help_text=help_text)
+    return PastYearField(required=False, min_value=EARLIEST_YEAR, help_text=help_text)
 
 
 class NoQuery(serializers.Serializer):
@@ -175,7 +176,7 @@ class RevenueQuery(serializers.Serializer):
 
 
 class BreakdownQuery(serializers.Serializer):
-    year = serializers.IntegerField(
+    year = PastYearField(
         required=False,
         min_value=EARLIEST_YEAR,
         validators=[validate_past_year],

@@ -1,5 +1,6 @@
 """What the OpenAPI schema cannot infer: security schemes, error response shapes, conditional headers."""
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
@@ -10,11 +11,27 @@ ErrorSerializer = inline_serializer(
     fields={"detail": serializers.CharField(help_text="What went wrong.")},
 )
 
-# Each invalid parameter or field maps to its error messages: {"province": ["..."]}.
+# A 400 body. Mostly each invalid parameter or field maps to its error messages: {"province": ["..."]}; the
+# fields of a nested object, or the items of a list by index, map one level down: {"source": {"url": ["..."]}},
+# {"contact_persons": {"0": {"name": ["..."]}}}. A body that cannot be parsed at all gets one message instead:
+# {"detail": "JSON parse error - ..."}.
 VALIDATION_ERROR_SCHEMA = {
-    "type": "object",
-    "description": "Each invalid parameter or field, by name, maps to its error messages.",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "oneOf": [
+        {
+            "type": "object",
+            "description": "Each invalid parameter or field, by name, maps to its error messages.",
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string"}},
+                    {
+                        "type": "object",
+                        "description": "The errors of a nested object's fields, or of a list's items by index.",
+                    },
+                ]
+            },
+        },
+        {"$ref": "#/components/schemas/Error"},
+    ]
 }
 
 NOT_FOUND_RESPONSE = {404: OpenApiResponse(ErrorSerializer, description="No such object.")}
@@ -65,6 +82,16 @@ WRITE_ERROR_RESPONSES = {
     404: OpenApiResponse(ErrorSerializer, description="No such object among those the caller may change."),
     412: OpenApiResponse(ErrorSerializer, description="The record changed since the ETag in If-Match."),
     429: OpenApiResponse(ErrorSerializer, description="Rate limit exceeded; retry after Retry-After seconds."),
+}
+
+# What an operation that reads a request body can also answer (api/parsers.py, REQUEST_BODY_MAX_BYTES).
+BODY_ERROR_RESPONSES = {
+    413: OpenApiResponse(
+        ErrorSerializer,
+        description=f"The body is larger than {settings.REQUEST_BODY_MAX_BYTES:,} bytes (REQUEST_BODY_MAX_BYTES). "
+        "Nothing was written.",
+    ),
+    415: OpenApiResponse(ErrorSerializer, description="The body is not JSON: send Content-Type: application/json."),
 }
 
 

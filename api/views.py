@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 
 from accounts.models import ApiKey
 from accounts.roles import is_officer
@@ -42,6 +43,7 @@ from products.facets import product_facets
 from products.filters import ProductFilterSet
 from products.selectors import category_list, product_list, products_represented_by, standard_list
 from registry.context import begin_acting, end_acting
+from registry.db_routers import reads_from_primary
 
 from . import input_serializers as inputs
 from . import serializers
@@ -54,6 +56,7 @@ from .filtering import StrictQueryParametersMixin
 from .pagination import ChangeFeedPagination
 from .permissions import IsOfficer
 from .schema import (
+    BODY_ERROR_RESPONSES,
     CONDITIONAL_GET_RESPONSES,
     ERROR_RESPONSES,
     IF_MATCH_PARAMETER,
@@ -63,6 +66,7 @@ from .schema import (
 )
 
 WRITE_ACTIONS = {"create", "update", "partial_update", "destroy"}
+SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 
 
 class RegistryViewSet(ConditionalRequestsMixin, StrictQueryParametersMixin, viewsets.GenericViewSet):
@@ -162,17 +166,16 @@ def _list_schema(summary, serializer, description="", *, exports=False, paramete
 def _write_schemas(name, input_serializer, output_serializer, path_parameters=()):
     """Schemas of create, update, partial_update and destroy of a writable resource."""
     write = {"request": input_serializer, "parameters": [*path_parameters, IF_MATCH_PARAMETER]}
+    errors = {**WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES}
     return {
         "create": extend_schema(
             summary=f"Create {name}",
             request=input_serializer,
-            responses={201: output_serializer, **WRITE_ERROR_RESPONSES},
+            responses={201: output_serializer, **errors},
         ),
-        "update": extend_schema(
-            summary=f"Replace {name}", **write, responses={200: output_serializer, **WRITE_ERROR_RESPONSES}
-        ),
+        "update": extend_schema(summary=f"Replace {name}", **write, responses={200: output_serializer, **errors}),
         "partial_update": extend_schema(
-            summary=f"Change {name}", **write, responses={200: output_serializer, **WRITE_ERROR_RESPONSES}
+            summary=f"Change {name}", **write, responses={200: output_serializer, **errors}
         ),
         "destroy": extend_schema(
             summary=f"Delete {name}",
@@ -276,7 +279,7 @@ class CompanyViewSet(
         summary="Reject a company's verification (officers)",
         request=inputs.CompanyDecisionInput,
         parameters=[TAX_CODE_PARAMETER],
-        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
     def reject(self, request, *args, **kwargs):
@@ -286,7 +289,7 @@ class CompanyViewSet(
         summary="Suspend a company (officers)",
         request=inputs.CompanyDecisionInput,
         parameters=[TAX_CODE_PARAMETER],
-        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
     def suspend(self, request, *args, **kwargs):
@@ -389,7 +392,11 @@ def _cited(data: dict) -> dict:
     """The body's fields, with its ``source`` citation as a Source."""
     fields = dict(data)
     if fields.get("source"):
-        fields["source"] = company_services.source_cite(**fields["source"])
+        try:
+            fields["source"] = company_services.source_cite(**fields["source"])
+        except DjangoValidationError as error:
+            # The citation's own fields are refused where the body has them: {"source": {"title": [...]}}.
+            raise ValidationError({"source": as_serializer_error(error)}) from error
     return fields
 
 
@@ -497,6 +504,8 @@ class CategoryViewSet(ReadOnlyRegistryViewSet):
     serializer_class = serializers.CategorySerializer
     pagination_class = None
     lookup_field = "slug"
+    # What a slug can be: anything else (a NUL, which PostgreSQL refuses in a query) is a 404 by its URL.
+    lookup_value_regex = SLUG_PATTERN
 
 
 @extend_schema_view(
@@ -524,6 +533,7 @@ class StandardViewSet(ReadOnlyRegistryViewSet):
     serializer_class = serializers.StandardSerializer
     pagination_class = None
     lookup_field = "code"
+    lookup_value_regex = SLUG_PATTERN
 
 
 @extend_schema_view(
@@ -564,6 +574,13 @@ class ChangeFeedViewSet(mixins.ListModelMixin, RegistryViewSet):
     filterset_class = ChangeEventFilterSet
     pagination_class = ChangeFeedPagination
     permission_classes = [AllowAny]
+
+    def list(self, request, *args, **kwargs):
+        # On the primary: the settle window (CHANGE_FEED_SETTLE_SECONDS) assumes the feed sees every transaction
+        # committed before it, and a replica lagging further behind would let a cursor pass a change it has not
+        # replayed yet. A page is a short range scan on the primary key, cheap to serve there.
+        with reads_from_primary():
+            return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self):
         if is_officer(self.request.user):

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.apps import apps
 from django.db import models
+from django.utils.choices import CallableChoiceIterator
 from django.utils.functional import lazy
 
 from registry.filters import (
@@ -13,6 +14,7 @@ from registry.filters import (
     NullsLastOrderingFilter,
     SearchFilterSet,
     StrictBooleanFilter,
+    WholeNumberFilter,
     YearFilter,
     invalid_choice_message,
 )
@@ -97,7 +99,9 @@ class CompanyFilterSet(SearchFilterSet):
         method="filter_verified", help_text="true: verified companies only; false: the others."
     )
     maturity = django_filters.ChoiceFilter(
-        choices=product_maturity_choices,
+        # Read when first iterated (products' model is not imported here), and not callable, so that the
+        # OpenAPI schema lists the values too.
+        choices=CallableChoiceIterator(product_maturity_choices),
         method="filter_maturity",
         error_messages={"invalid_choice": lazy(_invalid_maturity_message, str)()},
         help_text="Companies with at least one product of this maturity.",
@@ -152,7 +156,7 @@ CHANGE_OBJECT_TYPES = ["company", "export_market", "export_revenue", "product"]
 
 
 class ChangeEventFilterSet(django_filters.FilterSet):
-    since = django_filters.NumberFilter(
+    since = WholeNumberFilter(
         field_name="id",
         lookup_expr="gt",
         min_value=0,

@@ -43,9 +43,13 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class YearFilter(django_filters.NumberFilter):
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A whole number: ``0.5`` is an error (NumberFilter's own form field takes decimals)."""
+
     field_class = forms.IntegerField
 
+
+class YearFilter(WholeNumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1900)
         kwargs.setdefault("max_value", 2100)

@@ -364,7 +364,7 @@ def test_the_schema_documents_the_operation(db):
     [parameter] = operation["parameters"]
     assert (parameter["name"], parameter["in"], parameter["required"]) == ("tax_codes", "query", True)
     assert parameter["examples"]
-    assert set(operation["responses"]) == {"200", "400", "401", "429"}
+    assert set(operation["responses"]) == {"200", "400", "401", "406", "429"}
     components = schema["components"]["schemas"]
     for name in ("Comparison", "ComparedCompany", "ComparedYearRevenue", "ComparedMarketPresence"):
         properties = components[name]["properties"]

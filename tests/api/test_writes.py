@@ -358,11 +358,11 @@ def test_creating_a_company_makes_the_creator_its_representative_and_it_starts_u
     assert response.json()["short_name"] == "KNM"
 
 
-def test_registering_a_tax_code_twice_is_a_400(world, bearer_client):
+def test_registering_a_tax_code_twice_is_a_409(world, bearer_client):
     body = {**BY_NAME["company"].create_body(world), "tax_code": world.other.tax_code}
     before = registry_state()
     response = bearer_client(world.rep).post(reverse("company-list"), body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "tax_code" in response.json()
     assert registry_changes(before) == {}
 
@@ -396,8 +396,6 @@ INVALID_CREATES = {
         "since-next-year": ({"since_year": NEXT_YEAR}, "since_year"),
         "unknown-kind": ({"kind": "embassy"}, "kind"),
         "no-source": ({"source": None}, "source"),
-        # The same market twice: a row error, under "__all__" or DRF's "non_field_errors".
-        "duplicate": ({"country": "JP", "kind": "export_sales"}, "__all__|non_field_errors"),
     },
     "export-revenue": {
         "negative": ({"amount_usd": "-1.00"}, "amount_usd"),
@@ -405,8 +403,13 @@ INVALID_CREATES = {
         "vn": ({"country": "VN"}, "country"),
         "not-a-number": ({"amount_usd": "lots"}, "amount_usd"),
         "no-source": ({"source": None}, "source"),
-        "duplicate-year": ({"year": 2023}, "__all__|non_field_errors"),
     },
+}
+# A valid body that clashes with a record that exists answers 409 (a row error, under "__all__" or DRF's
+# "non_field_errors"), and writes nothing.
+CONFLICTING_CREATES = {
+    "export-market": ({"country": "JP", "kind": "export_sales"}, "__all__|non_field_errors"),
+    "export-revenue": ({"year": 2023}, "__all__|non_field_errors"),
 }
 INVALID_CHANGES = {
     "company": {
@@ -445,6 +448,7 @@ def refusal(response, before: dict, field: str, *, ignore=()) -> tuple:
 
 
 REFUSED_400 = (400, True, {})  # 400, naming the field, nothing written
+CONFLICT_409 = (409, True, {})
 
 
 @pytest.mark.parametrize("basename", INVALID_CREATES)
@@ -459,6 +463,16 @@ def test_invalid_create_is_400_with_field_errors_and_writes_nothing(world, beare
             )
             answers[case] = refusal(response, before, field, ignore={"companies.Source"})
     assert answers == dict.fromkeys(INVALID_CREATES[basename], REFUSED_400)
+
+
+@pytest.mark.parametrize("basename", CONFLICTING_CREATES)
+def test_a_create_that_clashes_with_an_existing_record_is_409_and_writes_nothing(world, bearer_client, basename):
+    change, field = CONFLICTING_CREATES[basename]
+    before = registry_state()
+    response = bearer_client(world.rep).post(
+        reverse(f"{basename}-list"), {**BY_NAME[basename].create_body(world), **change}, format="json"
+    )
+    assert refusal(response, before, field, ignore={"companies.Source"}) == CONFLICT_409
 
 
 @pytest.mark.parametrize("basename", INVALID_CHANGES)
@@ -513,14 +527,14 @@ def test_a_refused_write_leaves_no_cited_source_behind(world, bearer_client, bas
     assert registry_changes(before) == {}
 
 
-def test_changing_the_tax_code_to_another_company_s_is_a_400(world, bearer_client):
+def test_changing_the_tax_code_to_another_company_s_is_a_409(world, bearer_client):
     before = registry_state()
     response = bearer_client(world.rep).patch(
         reverse("company-detail", kwargs={"tax_code": world.own.tax_code}),
         {"tax_code": world.other.tax_code},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "tax_code" in response.json()
     assert registry_changes(before) == {}
 
