@@ -3,9 +3,11 @@ validation (``full_clean()``) as the seed loader and the admin."""
 
 import datetime
 import itertools
+import json
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 from stdnum.vn import mst
 
@@ -396,3 +398,12 @@ def client_as(world, bearer_client, api_key_client):
         }[role]()
 
     return make
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    """The OpenAPI schema as the API serves it, parsed (tests/test_schema.py has its own, written to a file)."""
+    with django_db_blocker.unblock():
+        response = APIClient().get(reverse("schema"), {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)

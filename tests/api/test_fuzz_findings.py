@@ -2,24 +2,14 @@
 5xx, statuses other than the right one, and answers or inputs the schema described wrongly. Each answer here is
 also checked against the schema's own description of it."""
 
-import json
 import re
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tests.helpers import registry_changes, registry_state
 
 SOURCE = {"title": "Báo cáo thường niên 2024"}
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    with django_db_blocker.unblock():
-        response = APIClient().get(reverse("schema"), {"format": "json"})
-    assert response.status_code == 200
-    return json.loads(response.content)
 
 
 def _resolved(schema: dict, node):

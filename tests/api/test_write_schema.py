@@ -1,11 +1,8 @@
 """The OpenAPI schema documents the write path: every new endpoint, its security schemes, its error
 responses, the conditional-request headers, and which fields are sensitive or read-only."""
 
-import json
 
 import pytest
-from django.urls import reverse
-from rest_framework.test import APIClient
 
 WRITES = {"post", "put", "patch", "delete"}
 # Each writable resource: its list path and its detail path.
@@ -16,14 +13,6 @@ RESOURCES = {
     "export-revenues": ("/api/v1/export-revenues/", "/api/v1/export-revenues/{id}/"),
 }
 DECISIONS = [f"/api/v1/companies/{{tax_code}}/{decision}/" for decision in ("verify", "reject", "suspend", "reinstate")]
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    with django_db_blocker.unblock():
-        response = APIClient().get(reverse("schema"), {"format": "json"})
-    assert response.status_code == 200
-    return json.loads(response.content)
 
 
 def operation(schema, path: str, method: str) -> dict:
