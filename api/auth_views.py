@@ -13,7 +13,7 @@ from accounts.services import api_key_issue, api_key_revoke
 
 from .input_serializers import StrictInputSerializer
 from .parsers import JSONParser
-from .schema import BODY_ERROR_RESPONSES, ERROR_RESPONSES, WRITE_ERROR_RESPONSES, ErrorSerializer
+from .schema import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, ErrorSerializer
 from .throttles import TokenRateThrottle
 
 TokenSerializer = inline_serializer(name="Token", fields={"token": serializers.CharField()})
@@ -34,7 +34,6 @@ class TokenView(ObtainAuthToken):
             200: TokenSerializer,
             400: OpenApiResponse(ERROR_RESPONSES[400].response, description="Wrong username or password."),
             429: OpenApiResponse(ErrorSerializer, description="Too many attempts; retry after Retry-After seconds."),
-            **BODY_ERROR_RESPONSES,
         },
         auth=[],
     )
@@ -77,7 +76,7 @@ class ApiKeyInput(StrictInputSerializer):
     create=extend_schema(
         summary="Issue an API key",
         request=ApiKeyInput,
-        responses={201: IssuedApiKeySerializer, **WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES},
+        responses={201: IssuedApiKeySerializer, **WRITE_ERROR_RESPONSES},
     ),
     destroy=extend_schema(
         summary="Revoke an API key",

@@ -28,6 +28,9 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from registry.plain_text import DIRECTION_CONTROL_CHARACTERS
+from registry.text import INVISIBLE_CHARACTERS
+
 from .input_serializers import StrictInputSerializer
 from .schema import BODY_ERROR_RESPONSES, ERROR_RESPONSES, VALIDATION_ERROR_SCHEMA, ErrorSerializer
 
@@ -51,12 +54,13 @@ BAD_REQUEST = OpenApiResponse(
 )
 
 
-# Characters as registry.plain_text treats them, spelled as explicit ranges: every regex engine reads these alike.
+# Characters as registry.plain_text treats them, spelled as explicit ranges (the classes of registry.plain_text and
+# registry.text without their brackets): every regex engine reads these alike.
 CONTROLS = r"\x00-\x1f\x7f-\x9f"  # Unicode category Cc
 MULTILINE_REFUSED_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # Cc but tab, line feed, carriage return
-DIRECTION_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
+DIRECTION_CONTROLS = DIRECTION_CONTROL_CHARACTERS.pattern.strip("[]")
 WHITE_SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # str.isspace()
-INVISIBLE = r"\xad\u200b-\u200f\u2060-\u2064\ufeff"  # registry.text.INVISIBLE_CHARACTERS
+INVISIBLE = INVISIBLE_CHARACTERS.pattern.strip("[]")
 
 
 def text_pattern(*, multiline: bool, allow_blank: bool) -> str:

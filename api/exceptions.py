@@ -20,7 +20,7 @@ class RequestBodyTooLarge(APIException):
 
 
 def request_body_too_large_detail() -> str:
-    return f"The request body is larger than the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+    return f"The request body is larger than the limit of {settings.REQUEST_BODY_MAX_BYTES:,} bytes."
 
 
 # Django's codes for a value another row already has (unique fields, unique constraints), and the services'
@@ -52,6 +52,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, VersionConflict):
         exc = PreconditionFailed()
     elif isinstance(exc, RequestDataTooBig):
-        # Django's SuspiciousOperation for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a 400 by default.
+        # Django's SuspiciousOperation for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (REQUEST_BODY_MAX_BYTES): a 400
+        # by default.
         exc = RequestBodyTooLarge(request_body_too_large_detail())
     return drf_exception_handler(exc, context)

@@ -5,12 +5,16 @@ import datetime
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from companies.validators import EARLIEST_YEAR, MAX_EXPORT_REVENUE_USD
+from companies.validators import EARLIEST_YEAR, MAX_EXPORT_REVENUE_USD, validate_past_year
 
 
 class PastYearField(serializers.IntegerField):
-    """A year that has already come: every year the registry records (founding, launch, figures) is checked by
-    ``companies.validators.validate_past_year``, here or in the domain."""
+    """A year that has already come (founding, launch, figures): ``companies.validators.validate_past_year``,
+    the domain's own rule, checked here too so that the error names the field before any service runs."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_past_year)
 
 
 class PastYearFieldSchema(OpenApiSerializerFieldExtension):

@@ -71,7 +71,7 @@ class RequestBodyLimitUnderApiMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _under_api(request) and _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        if _under_api(request) and _declared_length(request) > settings.REQUEST_BODY_MAX_BYTES:
             return JsonResponse({"detail": request_body_too_large_detail()}, status=413)
         return self.get_response(request)
 

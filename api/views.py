@@ -56,7 +56,6 @@ from .filtering import StrictQueryParametersMixin
 from .pagination import ChangeFeedPagination
 from .permissions import IsOfficer
 from .schema import (
-    BODY_ERROR_RESPONSES,
     CONDITIONAL_GET_RESPONSES,
     ERROR_RESPONSES,
     IF_MATCH_PARAMETER,
@@ -166,7 +165,7 @@ def _list_schema(summary, serializer, description="", *, exports=False, paramete
 def _write_schemas(name, input_serializer, output_serializer, path_parameters=()):
     """Schemas of create, update, partial_update and destroy of a writable resource."""
     write = {"request": input_serializer, "parameters": [*path_parameters, IF_MATCH_PARAMETER]}
-    errors = {**WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES}
+    errors = WRITE_ERROR_RESPONSES  # 413 and 415 are added to every operation with a body (api/autoschema.py)
     return {
         "create": extend_schema(
             summary=f"Create {name}",
@@ -279,7 +278,7 @@ class CompanyViewSet(
         summary="Reject a company's verification (officers)",
         request=inputs.CompanyDecisionInput,
         parameters=[TAX_CODE_PARAMETER],
-        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES},
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
     def reject(self, request, *args, **kwargs):
@@ -289,7 +288,7 @@ class CompanyViewSet(
         summary="Suspend a company (officers)",
         request=inputs.CompanyDecisionInput,
         parameters=[TAX_CODE_PARAMETER],
-        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES, **BODY_ERROR_RESPONSES},
+        responses={200: serializers.CompanyDetailSerializer, **WRITE_ERROR_RESPONSES},
     )
     @action(detail=True, methods=["post"], permission_classes=[IsOfficer])
     def suspend(self, request, *args, **kwargs):

@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from .text import INVISIBLE_CHARACTERS
 
 MULTILINE_CONTROLS = frozenset("\t\n\r")
-_DIRECTION_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+DIRECTION_CONTROL_CHARACTERS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _LOOK_ALIKE_ALPHABETS = ("LATIN", "CYRILLIC", "GREEK")
 _WORD = re.compile(r"\w+")
 
@@ -57,7 +57,7 @@ def stored_text(value: str, *, multiline: bool = False) -> str:
         else:
             problems.append(f"Remove the control character {_code(control)}: it is not text.")
     if not multiline:
-        direction = _DIRECTION_CONTROLS.search(text)
+        direction = DIRECTION_CONTROL_CHARACTERS.search(text)
         if direction is not None:
             problems.append(
                 f"Remove the direction control {_code(direction.group())}: it makes the text display in another "

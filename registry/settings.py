@@ -1,8 +1,9 @@
 """Settings, all read from the environment.
 
 The defaults are the embedded development run: SQLite in ``var/``, DEBUG off, local hosts only.
-Production sets ``REGISTRY_ENV=production``, which requires ``SECRET_KEY`` and ``ALLOWED_HOSTS``, and at least
-``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
+Production sets ``REGISTRY_ENV=production``, which refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``,
+and should set ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` (README, "Running in production").
+Names imported here are lower case, or aliased so: every upper-case name of this module becomes a setting.
 """
 
 import os
@@ -13,9 +14,9 @@ from pathlib import Path
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.csp import CSP
+from django.utils.csp import CSP as csp
 
-from registry.logging_config import FORMATS as LOG_FORMATS
+from registry.logging_config import FORMATS as log_formats
 from registry.logging_config import log_format_from, logging_config
 from registry.replicas import replica_databases
 
@@ -54,26 +55,20 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1,[::1],testserver")
 if PRODUCTION:
     # The rule `manage.py check --deploy` applies (security.W009), enforced rather than warned about.
-    from django.core.checks.security.base import (
-        SECRET_KEY_INSECURE_PREFIX,
-        SECRET_KEY_MIN_LENGTH,
-        SECRET_KEY_MIN_UNIQUE_CHARACTERS,
-    )
+    from django.core.checks.security import base as security_checks
 
-    HOW_TO_MAKE_A_KEY = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    how_to_make_a_key = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         raise ImproperlyConfigured(
-            f"REGISTRY_ENV=production needs SECRET_KEY set to a random value; {HOW_TO_MAKE_A_KEY}"
+            f"REGISTRY_ENV=production needs SECRET_KEY set to a random value; {how_to_make_a_key}"
         )
-    if (
-        len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
-        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
-        or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
-    ):
+    min_length = security_checks.SECRET_KEY_MIN_LENGTH
+    min_unique = security_checks.SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    insecure_prefix = security_checks.SECRET_KEY_INSECURE_PREFIX
+    if len(SECRET_KEY) < min_length or len(set(SECRET_KEY)) < min_unique or SECRET_KEY.startswith(insecure_prefix):
         raise ImproperlyConfigured(
-            f"SECRET_KEY is too weak for REGISTRY_ENV=production (fewer than {SECRET_KEY_MIN_LENGTH} characters, "
-            f"fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, or Django's "
-            f"'{SECRET_KEY_INSECURE_PREFIX}' prefix); {HOW_TO_MAKE_A_KEY}"
+            f"SECRET_KEY is too weak for REGISTRY_ENV=production (fewer than {min_length} characters, fewer than "
+            f"{min_unique} different ones, or Django's '{insecure_prefix}' prefix); {how_to_make_a_key}"
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
@@ -180,9 +175,12 @@ _replicas = replica_databases(env_list("DATABASE_REPLICA_URLS", ""), primary=DAT
 DATABASES.update(_replicas)
 DATABASE_REPLICAS = list(_replicas)
 DATABASE_ROUTERS = ["registry.db_routers.PrimaryReplicaRouter"]
-# After a caller writes, its reads stay on the primary this many seconds (longer than the replicas' lag), so
-# that its next request sees the write. Keyed on the credentials it presents, in the shared cache. 0: off.
-DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "5"))
+# After a caller writes, the primary's WAL position is kept in the shared cache (keyed on an HMAC of the
+# credentials it presents) for this many seconds: until its replica has replayed that position, the caller's
+# reads go to the primary, so it sees its own writes whatever the lag, and it goes back to the replica as soon
+# as the replica has caught up. Past this lifetime the caller reads its replica again, caught up or not: keep it
+# well above the replicas' worst lag. 0: off (a caller's next request may miss its own write).
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "60"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -348,15 +346,15 @@ X_FRAME_OPTIONS = "DENY"
 # script, no plug-ins, never framed. A page's own <style> or <script> carries {{ csp_nonce }}; the nonce is in
 # the header only when a page used it. Pages that need more say so themselves (api/html_pages.py, api/renderers.py).
 SECURE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:"],
-    "connect-src": [CSP.SELF],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
-    "frame-ancestors": [CSP.NONE],
+    "default-src": [csp.SELF],
+    "script-src": [csp.SELF, csp.NONCE],
+    "style-src": [csp.SELF, csp.NONCE],
+    "img-src": [csp.SELF, "data:"],
+    "connect-src": [csp.SELF],
+    "object-src": [csp.NONE],
+    "base-uri": [csp.NONE],
+    "form-action": [csp.SELF],
+    "frame-ancestors": [csp.NONE],
 }
 
 # CORS (django-cors-headers), for third-party browser apps calling the API: only under /api/, only from the
@@ -370,8 +368,8 @@ CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID", "Content-Dispositi
 # --- Logging -------------------------------------------------------------------------------------------------
 # LOG_FORMAT=json (the default in production): one JSON object a line, with the request id; text otherwise.
 LOG_FORMAT = log_format_from(os.environ)
-if LOG_FORMAT not in LOG_FORMATS:
-    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {LOG_FORMAT!r}")
+if LOG_FORMAT not in log_formats:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(log_formats)}, got {LOG_FORMAT!r}")
 LOGGING = logging_config(
     log_format=LOG_FORMAT,
     level=os.environ.get("LOG_LEVEL", "INFO"),
