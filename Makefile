@@ -58,7 +58,7 @@ check: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-# Fuzz the running API from its own OpenAPI schema with Schemathesis, every check on (scripts/fuzz_api.py): a
+# Fuzz the API from its own OpenAPI schema with Schemathesis, every check on (scripts/fuzz_api.py): a
 # throw-away database (SQLite in a temporary folder, or DATABASE_URL), the seed data, gunicorn on a free port,
 # then the reads anonymously and with an API key and the writes as an enterprise representative. A fixed seed
 # and number of cases per operation (50), within a time budget (480 s); e.g.
