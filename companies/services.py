@@ -141,9 +141,9 @@ def company_create(
         except IntegrityError as error:
             # Another request registered the same code, or took the same slug, since full_clean() looked.
             if Company.objects.filter(tax_code=company.tax_code).exists():
-                raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
+                raise _clash("tax_code", DUPLICATE_TAX_CODE) from error
             if slug_given:
-                raise ValidationError({"slug": "This slug is taken."}, code="unique") from error
+                raise _clash("slug", "This slug is taken.") from error
             company.slug = unique_slug(short_name or name_en or name, queryset=Company.objects.all())
     else:
         raise ValidationError("The company could not be registered; try again.")
@@ -158,6 +158,12 @@ def _normalized_tax_code(tax_code: str) -> str:
         return normalize_tax_code(tax_code)
     except ValidationError as error:
         raise ValidationError({"tax_code": error.error_list}) from error
+
+
+def _clash(field: str, message: str) -> ValidationError:
+    """A field's value another row has taken: code "unique", as Django's own unique checks give it (a dict of
+    plain messages would drop the code, and the API tells a clash, 409, from a broken rule by it)."""
+    return ValidationError({field: ValidationError(message, code="unique")})
 
 
 def company_lock(*company_ids) -> None:
@@ -182,7 +188,7 @@ def company_update(*, company: Company, data: dict, expected_version: int | None
         with transaction.atomic():
             company, changed = model_update(instance=company, fields=COMPANY_UPDATABLE_FIELDS, data=data)
     except IntegrityError as error:
-        raise ValidationError({"tax_code": DUPLICATE_TAX_CODE}, code="unique") from error
+        raise _clash("tax_code", DUPLICATE_TAX_CODE) from error
     if set(changed) & IDENTITY_FIELDS:
         _back_to_review(company)
     if set(changed) & {"name", "name_en", "short_name"}:
