@@ -7,7 +7,9 @@ runs as, the ``postgres`` OS user.
 
 The primary must accept replication connections from this machine. When its ``pg_hba.conf`` has no such
 line and is a file here that can be written, ``host replication all 127.0.0.1/32 trust`` is added to it and
-the configuration reloaded (said on the terminal); otherwise ``ReplicaUnavailable`` says what to do.
+the configuration reloaded (said on the terminal), and ``stop()`` takes the line out again (the rest of the
+file left byte for byte as it is) and reloads; otherwise ``ReplicaUnavailable`` says what to do. A test run
+killed before ``stop()`` leaves the line behind.
 """
 
 import os
@@ -35,6 +37,8 @@ AT_LEAST_THE_PRIMARYS = [
 DIRECTORY_PREFIX = "miv-registry-replica-"
 OWNER_FILE = "test-run.pid"  # the process of the test run that made the replica
 HBA_COMMENT = "# Added by the registry's tests (tests/replica_server.py): streaming replicas on this machine."
+HBA_LINE = "host replication all 127.0.0.1/32 trust"
+HBA_ADDITION = f"\n{HBA_COMMENT}\n{HBA_LINE}\n"  # what is appended to the primary's pg_hba.conf, and taken out
 
 
 class ReplicaUnavailable(Exception):
@@ -78,6 +82,7 @@ class StreamingReplica:
     bindir: Path
     primary: dict  # libpq connection parameters of the primary
     as_postgres: list[str]  # the command prefix that runs a program as the data directory's owner
+    hba_file: Path | None = None  # the primary's pg_hba.conf, when HBA_ADDITION was appended to it for this replica
 
     def url(self, dbname: str) -> str:
         credentials = f"{self.user}:{self.password}" if self.password else self.user
@@ -135,10 +140,13 @@ class StreamingReplica:
                 capture_output=True,
             )
         shutil.rmtree(self.directory, ignore_errors=True)
+        if self.hba_file is not None:
+            _disallow_replication(self.primary, self.hba_file)
+            self.hba_file = None
 
 
-def _run(command: list[str], what: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
+def _run(command: list[str], what: str, *, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C", **(env or {})})
     if result.returncode != 0:
         raise ReplicaUnavailable(f"{what} failed ({' '.join(command)}):\n{result.stdout}{result.stderr}")
 
@@ -173,12 +181,13 @@ def _accepts_replication(primary: dict) -> bool:
     return True
 
 
-def _allow_replication(primary: dict, say: Callable[[str], None]) -> None:
+def _allow_replication(primary: dict, say: Callable[[str], None]) -> Path | None:
     """Add a ``replication`` line for 127.0.0.1 to the primary's pg_hba.conf and reload it, when the primary
-    refuses replication connections and its pg_hba.conf is a file on this machine that can be written."""
+    refuses replication connections and its pg_hba.conf is a file on this machine that can be written.
+    Returns that file when the line was added (for ``_disallow_replication``), else None."""
     if _accepts_replication(primary):
-        return
-    line = "host replication all 127.0.0.1/32 trust"
+        return None
+    line = HBA_LINE
     with psycopg.connect(**primary, autocommit=True) as connection:
         hba_file = Path(connection.execute("SHOW hba_file").fetchone()[0])
         local = primary["host"] in {"127.0.0.1", "localhost"} or primary["host"].startswith("/")
@@ -190,15 +199,44 @@ def _allow_replication(primary: dict, say: Callable[[str], None]) -> None:
                 f"server's machine, as its owner), then run SELECT pg_reload_conf() as a superuser."
             )
         with hba_file.open("a") as hba:
-            hba.write(f"\n{HBA_COMMENT}\n{line}\n")
+            hba.write(HBA_ADDITION)
         connection.execute("SELECT pg_reload_conf()")
-    say(f"The primary refused replication connections: added '{line}' to {hba_file} and reloaded its configuration.")
+    say(
+        f"The primary refused replication connections: added '{line}' to {hba_file} and reloaded its "
+        "configuration (until the replica is stopped)."
+    )
     try:
         _wait_for(lambda: _accepts_replication(primary), seconds=10, what="the primary to reload pg_hba.conf")
     except ReplicaUnavailable as error:
+        _disallow_replication(primary, hba_file)
         raise ReplicaUnavailable(
             f"{error} The line '{line}' was added to {hba_file}, but the primary still refuses replication "
             "connections from 127.0.0.1: an earlier line may reject them (SELECT * FROM pg_hba_file_rules)."
+        ) from error
+    return hba_file
+
+
+def _without_addition(text: bytes) -> bytes | None:
+    """``text`` less the last ``HBA_ADDITION`` in it, or None when there is none."""
+    addition = HBA_ADDITION.encode()
+    at = text.rfind(addition)
+    return None if at < 0 else text[:at] + text[at + len(addition) :]
+
+
+def _disallow_replication(primary: dict, hba_file: Path) -> None:
+    """Take out of ``hba_file`` what ``_allow_replication`` appended (only that: the rest stays byte for byte,
+    whatever else was written to the file meanwhile) and reload the primary's configuration."""
+    try:
+        restored = _without_addition(hba_file.read_bytes())
+        if restored is None:
+            return
+        hba_file.write_bytes(restored)
+        with psycopg.connect(**primary, autocommit=True) as connection:
+            connection.execute("SELECT pg_reload_conf()")
+    except (OSError, psycopg.Error) as error:
+        raise ReplicaUnavailable(
+            f"Could not take the line '{HBA_LINE}' out of {hba_file} again ({error}): remove it by hand, then "
+            "run SELECT pg_reload_conf() as a superuser."
         ) from error
 
 
@@ -212,7 +250,6 @@ def start_streaming_replica(settings_dict: dict, *, say: Callable[[str], None] =
             minimums = {name: connection.execute(f"SHOW {name}").fetchone()[0] for name in AT_LEAST_THE_PRIMARYS}
     except psycopg.OperationalError as error:
         raise ReplicaUnavailable(f"Cannot connect to the primary: {error}") from error
-    _allow_replication(primary, say)
     bindir = _bindir(major)
 
     as_postgres: list[str] = []
@@ -230,6 +267,8 @@ def start_streaming_replica(settings_dict: dict, *, say: Callable[[str], None] =
             raise ReplicaUnavailable("Running as root, and runuser (util-linux) is missing to run PostgreSQL.")
         as_postgres = [runuser, "-u", "postgres", "--"]
     _stop_abandoned(bindir, as_postgres, say)
+    # From here on, replica.stop() (on failure too) takes out of pg_hba.conf what this adds to it.
+    hba_file = _allow_replication(primary, say)
     directory = Path(tempfile.mkdtemp(prefix=DIRECTORY_PREFIX))
     (directory / OWNER_FILE).write_text(str(os.getpid()))
     if owner is not None:
@@ -245,6 +284,7 @@ def start_streaming_replica(settings_dict: dict, *, say: Callable[[str], None] =
         bindir=bindir,
         primary=primary,
         as_postgres=as_postgres,
+        hba_file=hba_file,
     )
     data = directory / "data"
     try:
@@ -260,6 +300,8 @@ def start_streaming_replica(settings_dict: dict, *, say: Callable[[str], None] =
                 "--no-sync",
             ],
             "pg_basebackup",
+            # The primary's password, when its URL has one (pg_basebackup reads no password from its --dbname).
+            env={"PGPASSWORD": primary["password"]} if primary.get("password") else None,
         )
         # The copy's own configuration (a Debian server keeps its configuration out of the data directory).
         settings = {
@@ -272,7 +314,8 @@ def start_streaming_replica(settings_dict: dict, *, say: Callable[[str], None] =
             **minimums,
         }
         config = "".join(f"{name} = {value}\n" for name, value in settings.items())
-        hba = "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+        # Only what the tests need: the primary's user, over TCP from this machine (no socket, no other user).
+        hba = f'host all "{primary["user"]}" 127.0.0.1/32 trust\n'
         for name, text in [("postgresql.conf", config), ("pg_hba.conf", hba), ("pg_ident.conf", "")]:
             _write_as_owner(as_postgres, data / name, text)
         _run(

@@ -13,24 +13,52 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
+from django.utils.crypto import salted_hmac
 from rest_framework.authtoken.models import Token
 
 from accounts.models import ApiKey
 from companies.models import Company
 from products.models import Product
+from registry import db_routers
 from registry.db_routers import ReplicaRoutingMiddleware, reads_from_primary
 
 REPLICAS = ["replica_a", "replica_b"]  # not replica_1: that one is real in test_replicas.py
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
+class WalPositions:
+    """The primary's WAL position and how far each replica has replayed, as the router asks them: numbers
+    instead of PostgreSQL's LSNs, and no server to ask."""
+
+    def __init__(self):
+        self.primary = 100
+        self.replayed = {alias: 100 for alias in REPLICAS}
+        self.asked: list[str] = []  # the replicas asked, one entry a question
+
+    def primary_wal_position(self) -> str:
+        return str(self.primary)
+
+    def replica_has_replayed(self, alias: str, position: str) -> bool:
+        self.asked.append(alias)
+        return position != db_routers.UNKNOWN_POSITION and self.replayed[alias] >= int(position)
+
+
 @pytest.fixture
-def replicas(settings):
+def wal(monkeypatch) -> WalPositions:
+    positions = WalPositions()
+    monkeypatch.setattr(db_routers, "primary_wal_position", positions.primary_wal_position)
+    monkeypatch.setattr(db_routers, "replica_has_replayed", positions.replica_has_replayed)
+    return positions
+
+
+@pytest.fixture
+def replicas(settings, wal):
     """Two replica aliases the router may name. Their engine is Django's dummy one: a query sent to either
-    would fail, and none is."""
+    would fail, and none is (``wal`` answers how far they have replayed)."""
     dummies = {
         alias: {"ENGINE": "django.db.backends.dummy", "TEST": {"MIRROR": DEFAULT_DB_ALIAS}} for alias in REPLICAS
     }
@@ -158,10 +186,30 @@ def test_a_request_reads_from_one_replica_throughout_and_requests_spread_over_th
         chosen.append({router.db_for_read(Company) for _ in range(5)} | {router.db_for_read(Product)})
         return HttpResponse()
 
-    for _ in range(40):
-        fresh(in_request, "get", get_response=view)
+    for number in range(40):
+        fresh(in_request, "get", get_response=view, HTTP_AUTHORIZATION=f"Bearer token-{number}")
     assert all(len(per_request) == 1 for per_request in chosen)
     assert set().union(*chosen) == set(replicas)
+
+
+def test_a_caller_always_reads_the_same_replica(replicas):
+    """Chosen at random per request, a caller could read page 1 from one replica and page 2 from another
+    further behind: its replica is chosen by its key instead."""
+
+    def replica_of(**headers) -> str:
+        seen = []
+        fresh(in_request, "get", get_response=noting_reads(seen), **headers)
+        return seen[0]
+
+    for number in range(8):
+        caller = {"HTTP_AUTHORIZATION": f"Bearer token-{number}"}
+        assert len({replica_of(**caller) for _ in range(10)}) == 1
+    assert len({replica_of(REMOTE_ADDR="192.0.2.7") for _ in range(10)}) == 1  # an anonymous caller too
+    assert {replica_of(HTTP_AUTHORIZATION=f"Bearer token-{number}") for number in range(40)} == set(replicas)
+
+
+def test_outside_a_request_the_replica_is_any_one(replicas):
+    assert {fresh(router.db_for_read, Company) for _ in range(40)} == set(replicas)
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
@@ -185,30 +233,127 @@ def test_a_read_request_that_writes_reads_the_primary_from_then_on(replicas):
     assert seen[1] == DEFAULT_DB_ALIAS
 
 
-def test_the_callers_next_requests_read_the_primary_for_the_sticky_window(replicas, settings):
-    settings.DATABASE_REPLICA_STICKY_SECONDS = 5
+def reads(method="get", *, get_response=None, **headers) -> str:
+    """Where a request's first read goes (the view then does what ``get_response`` does, if given)."""
+    seen = []
 
-    def reads(method="get", **headers):
-        seen = []
-        fresh(in_request, method, get_response=noting_reads(seen), **headers)
-        return seen[0]
+    def view(request):
+        seen.append(router.db_for_read(Company))
+        return (get_response or (lambda request: HttpResponse()))(request)
 
-    writer = {"HTTP_AUTHORIZATION": "Bearer writer-token"}
+    fresh(in_request, method, get_response=view, **headers)
+    return seen[0]
+
+
+WRITER = {"HTTP_AUTHORIZATION": "Bearer writer-token"}
+
+
+def sticky_entries() -> dict:
+    return {key: value for key, value in cache._cache.items() if "db-routing" in key}
+
+
+def test_the_writers_next_requests_read_the_primary_until_its_replica_has_replayed_the_write(replicas, wal, settings):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 60
     other = {"HTTP_AUTHORIZATION": "Bearer other-token"}
-    assert reads(**writer) in replicas
-    reads("patch", **writer)
-    assert reads(**writer) == DEFAULT_DB_ALIAS
+    replica = reads(**WRITER)
+    assert replica in replicas
+    assert wal.asked == []  # no entry, no question to the replica
+
+    wal.primary = 150
+    reads("patch", get_response=writing, **WRITER)
+    wal.asked.clear()
+    # However long the replica lags: the writer reads the primary while its replica has not replayed the write.
+    for replayed in (100, 120, 149):
+        wal.replayed[replica] = replayed
+        assert reads(**WRITER) == DEFAULT_DB_ALIAS
+    assert wal.asked == [replica] * 3  # one question a request, to the writer's replica
     assert reads(**other) in replicas  # another caller is not held to the primary
     assert reads() in replicas  # nor is an anonymous one
+    assert len(wal.asked) == 3  # nor asks anything
+
+    # Once it has, the writer reads it again, at once.
+    wal.replayed[replica] = 150
+    assert reads(**WRITER) == replica
+    # A later write moves the position on.
+    wal.primary = 200
+    reads("post", get_response=writing, **WRITER)
+    assert reads(**WRITER) == DEFAULT_DB_ALIAS
+    wal.replayed[replica] = 250
+    assert reads(**WRITER) == replica
 
 
-def test_without_a_sticky_window_the_next_request_reads_a_replica_again(replicas, settings):
-    settings.DATABASE_REPLICA_STICKY_SECONDS = 0
-    writer = {"HTTP_AUTHORIZATION": "Bearer writer-token"}
-    fresh(in_request, "post", **writer)
+def test_a_request_reads_one_database_throughout_even_when_its_replica_catches_up_meanwhile(replicas, wal, settings):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 60
+    replica = reads(**WRITER)
+    wal.primary = 150
+    reads("patch", get_response=writing, **WRITER)
+    wal.asked.clear()
     seen = []
-    fresh(in_request, "get", get_response=noting_reads(seen), **writer)
-    assert seen[0] in replicas
+
+    def view(request):
+        seen.append(router.db_for_read(Company))
+        wal.replayed[replica] = 150
+        seen.append(router.db_for_read(Product))
+        return HttpResponse()
+
+    fresh(in_request, "get", get_response=view, **WRITER)
+    assert seen == [DEFAULT_DB_ALIAS, DEFAULT_DB_ALIAS]
+    assert wal.asked == [replica]
+
+
+def test_a_write_of_unknown_position_reads_the_primary_for_the_entrys_lifetime(replicas, wal, settings, monkeypatch):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 60
+    monkeypatch.setattr(db_routers, "primary_wal_position", lambda: db_routers.UNKNOWN_POSITION)
+    reads("patch", get_response=writing, **WRITER)
+    wal.replayed = {alias: 10**9 for alias in replicas}
+    assert reads(**WRITER) == DEFAULT_DB_ALIAS
+
+
+def test_the_entry_holds_the_position_under_an_hmac_of_the_credentials(replicas, wal, settings):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 60
+    wal.primary = 4242
+    reads("patch", get_response=writing, **WRITER)
+    caller = salted_hmac("registry.db_routers", "credentials Bearer writer-token", algorithm="sha256").hexdigest()
+    assert cache.get(db_routers.sticky_cache_key(caller)) == "4242"
+    assert not any("writer-token" in key for key in sticky_entries())
+
+
+def refused(status: int):
+    return lambda request: HttpResponse(status=status)
+
+
+@pytest.mark.parametrize(
+    ("method", "view"),
+    [
+        ("post", refused(201)),  # an unsafe method that wrote nothing
+        ("get", refused(200)),
+        *[("post", lambda request, status=status: (writing(request), HttpResponse(status=status))[1])
+          for status in (400, 401, 403, 405, 413, 429, 500)],
+    ],
+    ids=["post-no-write", "get-no-write", *[f"wrote-then-{status}" for status in (400, 401, 403, 405, 413, 429, 500)]],
+)  # fmt: skip
+def test_only_a_request_that_wrote_and_succeeded_opens_an_entry(replicas, wal, settings, method, view):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 60
+    for number in range(5):  # garbage credentials, each a different caller
+        fresh(in_request, method, get_response=view, HTTP_AUTHORIZATION=f"Bearer garbage-{number}")
+    assert sticky_entries() == {}
+    wal.replayed = {alias: 0 for alias in replicas}
+    assert reads(HTTP_AUTHORIZATION="Bearer garbage-0") in replicas
+
+
+def test_a_request_that_wrote_and_succeeded_opens_an_entry(replicas, settings):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 60
+    fresh(in_request, "get", get_response=writing, **WRITER)  # e.g. a write done by a GET
+    assert len(sticky_entries()) == 1
+
+
+def test_without_a_sticky_window_the_next_request_reads_a_replica_again(replicas, wal, settings):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 0
+    wal.primary = 150
+    reads("post", get_response=writing, **WRITER)
+    wal.replayed = {alias: 0 for alias in replicas}
+    assert reads(**WRITER) in replicas
+    assert sticky_entries() == {} and wal.asked == []
 
 
 def test_a_streamed_response_reads_where_its_request_reads(replicas, settings):
@@ -261,14 +406,12 @@ def test_with_no_replica_routing_is_djangos_own(replicas, settings):
     assert fresh(router.db_for_read, Company) == DEFAULT_DB_ALIAS
     assert fresh(router.db_for_write, Company) == DEFAULT_DB_ALIAS
     assert router.allow_migrate(DEFAULT_DB_ALIAS, "companies")
-    writer = {"HTTP_AUTHORIZATION": "Bearer writer-token"}
-    assert fresh(in_request, "post", **writer).status_code == 200
+    assert fresh(in_request, "post", get_response=writing, **WRITER).status_code == 200
 
     # Nothing was remembered of that write: once replicas are configured, the writer reads from them.
     settings.DATABASE_REPLICAS = replicas
-    seen = []
-    fresh(in_request, "get", get_response=noting_reads(seen), **writer)
-    assert seen[0] in replicas
+    assert reads(**WRITER) in replicas
+    assert sticky_entries() == {}
 
 
 # --- settings ----------------------------------------------------------------------------------------------

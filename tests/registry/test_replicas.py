@@ -18,6 +18,7 @@ import time
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -145,8 +146,12 @@ def test_reads_through_the_api_are_served_by_the_replica(replica, make_company, 
     assert sorted(listed_names(api_client)) == ["Công ty Bản Sao Đổi Tên", "Công ty Mới Hơn"]
 
 
-def test_a_writer_reads_its_own_writes_and_others_read_the_replica(replica, world, client_as, settings):
-    settings.DATABASE_REPLICA_STICKY_SECONDS = 1
+def company_reads(queries) -> bool:
+    return any("companies_company" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_writer_reads_its_own_writes_until_its_replica_has_replayed_them(replica, world, client_as, settings):
+    settings.DATABASE_REPLICA_STICKY_SECONDS = 60
     representative, anonymous = client_as("representative"), APIClient()
     new_tax_code = next(valid_tax_codes("05"))
     url = company_url(world.own)
@@ -167,7 +172,7 @@ def test_a_writer_reads_its_own_writes_and_others_read_the_replica(replica, worl
     assert created.status_code == 201, created.content
     assert created.json()["name"] == "Công ty Vừa Lập"
 
-    # The writer's next requests, within the sticky window, read the primary: it sees its writes at once.
+    # The writer's next requests read the primary while the replica has not replayed the writes: it sees them.
     again = representative.get(url)
     assert again.json()["short_name"] == "Nhà Mới"
     assert again["ETag"] == patched["ETag"]
@@ -176,13 +181,31 @@ def test_a_writer_reads_its_own_writes_and_others_read_the_replica(replica, worl
     assert anonymous.get(url).json()["short_name"] != "Nhà Mới"
     assert anonymous.get(reverse("company-detail", kwargs={"tax_code": new_tax_code})).status_code == 404
 
-    # After the window, the writer reads the replica again.
-    time.sleep(1.2)
-    assert representative.get(url).json()["short_name"] != "Nhà Mới"
+    # However long the replica lags: well past the 5 s a fixed window used to last, the writer still reads the
+    # primary, having asked the replica how far it has replayed.
+    time.sleep(5.5)
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        assert representative.get(url).json()["short_name"] == "Nhà Mới"
+    assert not company_reads(on_replica)
+    assert [query["sql"] for query in on_replica.captured_queries if "pg_last_wal_replay_lsn" in query["sql"]]
 
+    # As soon as the replica has replayed the writes, the writer reads it again, long before its entry expires.
     replica.resume_replay()
     replica.wait_until_caught_up()
+    with (
+        CaptureQueriesContext(connections[REPLICA]) as on_replica,
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
+    ):
+        assert representative.get(url).json()["short_name"] == "Nhà Mới"
+    assert company_reads(on_replica)
+    assert not company_reads(on_primary)
     assert anonymous.get(url).json()["short_name"] == "Nhà Mới"
+
+
+def test_readyz_checks_the_replica(replica):
+    response = Client().get("/readyz")
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["replicas"] == {REPLICA: "ok"}
 
 
 def test_a_stale_etag_from_the_replica_cannot_overwrite_a_newer_write(replica, world, client_as, settings):
