@@ -31,6 +31,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 
 from .text import INVISIBLE_CHARACTERS
 
@@ -92,3 +93,59 @@ def _mixed_alphabet_words(text: str):
         }
         if len(alphabets) > 1:
             yield word, [alphabet.title() for alphabet in _LOOK_ALIKE_ALPHABETS if alphabet in alphabets]
+
+
+def text_fields(model) -> list:
+    """The fields of ``model`` whose text ``stored_text`` keeps in its stored form (``TimeStampedModel``): plain
+    ``CharField`` and ``TextField``, not choices, codes with their own rules (their subclasses) nor the columns
+    the model maintains itself (not editable). Works on a migration's historical models too."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if type(field) in (models.CharField, models.TextField) and not field.choices and field.editable
+    ]
+
+
+def bring_rows_to_stored_form(model, *, using: str, logger) -> tuple[int, int]:
+    """Data migrations: bring the text of rows written before the text rules to its stored form, where
+    ``stored_text`` can (NFC; invisible characters and surrounding space dropped from one-line fields). A field
+    whose text it refuses (a control character, ...) is left as it is and logged: a person has to decide what
+    it should say. Each row is updated on its own, without touching ``updated_at`` or ``version`` (no one
+    changed what it says) and in a savepoint, so that a row whose new text a unique constraint refuses is left
+    and logged too. Returns (rows changed, fields left as they are)."""
+    fields = text_fields(model)
+    if not fields:
+        return 0, 0
+    changed = left = 0
+    rows = model._base_manager.using(using).order_by("pk").values_list("pk", *(field.attname for field in fields))
+    for pk, *values in rows.iterator(chunk_size=2000):
+        changes = {}
+        for field, value in zip(fields, values, strict=True):
+            if not isinstance(value, str):
+                continue
+            try:
+                text = stored_text(value, multiline=isinstance(field, models.TextField))
+            except ValidationError as error:
+                left += 1
+                logger.warning("%s %s: %s left as it is: %s", model._meta.label, pk, field.name, " ".join(error))
+                continue
+            if text != value:
+                changes[field.attname] = text
+        if not changes:
+            continue
+        try:
+            with transaction.atomic(using=using):
+                model._base_manager.using(using).filter(pk=pk).update(**changes)
+        except IntegrityError as error:
+            left += len(changes)
+            logger.warning("%s %s: %s left as they are: %s", model._meta.label, pk, ", ".join(changes), error)
+            continue
+        changed += 1
+    if changed or left:
+        logger.warning(
+            "%s: %d rows' text brought to its stored form; %d fields left as they were (see above)",
+            model._meta.label,
+            changed,
+            left,
+        )
+    return changed, left
