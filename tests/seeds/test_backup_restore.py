@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
@@ -128,23 +128,36 @@ def database_contents(url: str) -> dict:
 
 
 @pytest.fixture
-def empty_database(tmp_path):
-    """``DATABASE_URL`` of a new, empty database: on PostgreSQL one on the same server (dropped after), on
-    SQLite a new file."""
+def new_database(tmp_path):
+    """Makes ``DATABASE_URL``s of new, empty databases (``new_database("restored")``): on PostgreSQL on the
+    same server (dropped after), on SQLite new files."""
     settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        yield database_url(settings_dict, str(tmp_path / "restored.sqlite3"))
-        return
-    name = f"{settings_dict['NAME']}_restored"
     server = database_url(settings_dict, "postgres").replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield database_url(settings_dict, name)
-    finally:
+    made = []
+
+    def make(suffix: str) -> str:
+        if connection.vendor == "sqlite":
+            return database_url(settings_dict, str(tmp_path / f"{suffix}.sqlite3"))
+        name = f"{settings_dict['NAME']}_{suffix}"
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return database_url(settings_dict, name)
+
+    try:
+        yield make
+    finally:
+        if made:
+            with psycopg.connect(server, autocommit=True) as admin:
+                for name in made:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database(new_database):
+    """``DATABASE_URL`` of a new, empty database."""
+    return new_database("restored")
 
 
 def fill_registry(make_user, bearer_client) -> dict:
@@ -271,3 +284,59 @@ def test_a_backup_of_another_engine_or_no_backup_is_refused(tmp_path, empty_data
         assert result.returncode != 0
         assert message in result.stderr
     assert not any(database_contents(empty_database)["rows"].values())
+
+
+def test_a_forced_restore_leaves_exactly_the_backup(tmp_path, new_database):
+    """A backup of an older schema (here without authtoken's migrations) restored with --force over a database
+    at the newest: the tables of the newer migrations go with the rest, so that ``migrate`` applies them again
+    (they survived ``pg_restore --clean``, which drops only what the backup holds, and made ``migrate`` fail)."""
+    older, newer = new_database("older"), new_database("newer")
+    for url, arguments in [(older, ["migrate"]), (older, ["migrate", "authtoken", "zero"]), (newer, ["migrate"])]:
+        migrated = manage(url, *arguments, "--noinput")
+        assert migrated.returncode == 0, migrated.stderr
+    backup_file = tmp_path / "older.backup"
+    assert manage(older, "backup", "--output", str(backup_file)).returncode == 0
+    older_contents = database_contents(older)
+    assert "authtoken_token" not in older_contents["rows"]
+    assert "authtoken_token" in database_contents(newer)["rows"]
+
+    forced = manage(newer, "restore", "--force", str(backup_file))
+    assert forced.returncode == 0, forced.stderr
+    assert database_contents(newer) == older_contents  # exactly the backup's tables (and pg_trgm), nothing else
+
+    migrated = manage(newer, "migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "authtoken_token" in database_contents(newer)["rows"]
+
+
+def test_a_backup_does_not_overwrite_a_file_unless_forced(tmp_path):
+    existing = tmp_path / "registry.backup"
+    existing.write_text("an earlier backup")
+    with pytest.raises(CommandError, match="exists"):
+        call_command("backup", "--output", str(existing), stdout=io.StringIO())
+    assert existing.read_text() == "an earlier backup"
+
+    call_command("backup", "--output", str(existing), "--force", stdout=io.StringIO())
+    assert existing.read_bytes().startswith(b"PGDMP" if connection.vendor == "postgresql" else b"SQLite format 3")
+
+
+@pytest.mark.parametrize("command", [["backup"], ["restore", "registry.backup"]])
+def test_an_unknown_database_alias_is_a_command_error(command):
+    with pytest.raises(CommandError, match="There is no database 'elsewhere'"):
+        call_command(*command, "--database", "elsewhere", stdout=io.StringIO())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL: the schema is replaced in one transaction")
+def test_a_forced_restore_that_fails_changes_nothing(tmp_path, new_database):
+    target = new_database("target")
+    assert manage(target, "migrate", "--noinput").returncode == 0
+    backup_file = tmp_path / "registry.backup"
+    assert manage(target, "backup", "--output", str(backup_file)).returncode == 0
+    before = database_contents(target)
+    truncated = tmp_path / "truncated.backup"
+    truncated.write_bytes(backup_file.read_bytes()[: backup_file.stat().st_size // 2])
+
+    failed = manage(target, "restore", "--force", str(truncated))
+    assert failed.returncode != 0
+    assert "nothing was changed" in failed.stderr
+    assert database_contents(target) == before

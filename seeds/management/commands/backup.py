@@ -22,14 +22,19 @@ class Command(BaseCommand):
             help="The backup file to write (default: var/backups/registry-<date and time>.dump for PostgreSQL, "
             ".sqlite3 for SQLite).",
         )
+        parser.add_argument(
+            "--force", action="store_true", help="Replace the --output file if it exists (refused otherwise)."
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="The database alias (default: default).")
 
-    def handle(self, *args, output, database, **options):
+    def handle(self, *args, output, force, database, **options):
+        if database not in settings.DATABASES:
+            raise CommandError(f"There is no database {database!r}: the settings have {', '.join(settings.DATABASES)}.")
         if output is None:
             suffix = ".dump" if settings.DATABASES[database]["ENGINE"].endswith("postgresql") else ".sqlite3"
             output = settings.VAR_DIR / "backups" / f"registry-{datetime.datetime.now():%Y%m%d-%H%M%S}{suffix}"
         try:
-            outcome = backup(output, using=database)
+            outcome = backup(output, using=database, overwrite=force)
         except BackupError as error:
             raise CommandError(str(error)) from error
         size = outcome.path.stat().st_size

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Restore even if the database has tables: what the backup holds replaces them.",
+            help="Restore even if the database has tables: it then holds exactly what the backup holds (on "
+            "PostgreSQL the public schema is dropped and recreated, in one transaction with the restore).",
         )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="The database alias (default: default).")
 
