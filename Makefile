@@ -59,7 +59,7 @@ check: setup
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 # Fuzz the API from its own OpenAPI schema with Schemathesis, every check on (scripts/fuzz_api.py): a
-# throw-away database (SQLite in a temporary folder, or DATABASE_URL), the seed data, gunicorn on a free port,
+# throw-away database (SQLite in a temporary folder, or a PostgreSQL DATABASE_URL), the seed data, gunicorn,
 # then the reads anonymously and with an API key and the writes as an enterprise representative. A fixed seed
 # and number of cases per operation (50), within a time budget (480 s); e.g.
 # FUZZ_ARGS="--max-examples 100 --budget 900 --report-dir var/fuzz", or DATABASE_URL=postgres://... make fuzz.

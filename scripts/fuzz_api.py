@@ -1,10 +1,13 @@
 """Fuzz the live API from its own OpenAPI schema with Schemathesis: ``make fuzz`` (issue 6).
 
-1. A throw-away database: SQLite in a temporary folder, or ``DATABASE_URL`` (a PostgreSQL database that does
-   not exist yet is created, and dropped afterwards); migrated, with the seed data.
+1. A throw-away database: SQLite in a temporary folder, or the PostgreSQL database of ``DATABASE_URL`` (created
+   if it does not exist yet, and then dropped afterwards; an existing one must be empty); migrated, with the
+   seed data. Any other ``DATABASE_URL`` (the developer's own SQLite file) is ignored, never written to.
 2. Callers: a read-only API key, and an enterprise representative of one seeded company with a bearer token.
-3. gunicorn (``registry/gunicorn_conf.py``) on a free port of 127.0.0.1, with rate limits high enough that the
-   fuzzer is never throttled.
+3. gunicorn (``registry/gunicorn_conf.py``, started by ``registry/gunicorn_process.py``) on a free port of
+   127.0.0.1, with rate limits high enough that the fuzzer is never throttled. This script, the server and
+   Schemathesis run without the deployment's configuration of the shell (REDIS_URL, DATABASE_REPLICA_URLS,
+   REGISTRY_ENV, CORS and SECURE_* settings...): the development defaults, whatever the shell says.
 4. ``st run`` three times against ``/api/v1/schema/``: the read operations anonymously, the read operations
    with the API key, and the write operations as the representative (signing in at /api/v1/auth/token/); every
    check, every phase, a fixed seed and number of cases per operation (repeatable), all within a wall-clock
@@ -14,20 +17,29 @@ Exits non-zero if any run fails; the server is stopped and the database dropped 
 """
 
 import argparse
+import io
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from registry.gunicorn_process import (  # noqa: E402 (the project root is on the path now)
+    ServerDidNotStart,
+    clean_environment,
+    free_port,
+    start_gunicorn,
+    stop_gunicorn,
+)
+
 PYTHON = sys.executable
 SCHEMATHESIS = str(Path(PYTHON).parent / "st")
 READ_METHODS = ["GET"]
@@ -35,7 +47,7 @@ WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 # Far above what the fuzzer sends, so that no run is throttled into 429s (the limits themselves are tested by
 # tests/api/test_throttling.py).
 UNTHROTTLED = "1000000/min"
-# The budget: 50 cases per operation and phase take about 4 minutes on 2 cores (3 with 25); CI allows 8.
+# The budget: 50 cases per operation and phase take about 3 minutes on 2 cores (181 s in a CI run); CI allows 8.
 MAX_EXAMPLES = 50
 BUDGET_SECONDS = 480
 
@@ -48,10 +60,14 @@ def log(message: str) -> None:
     print(f"[fuzz {time.monotonic() - STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def fuzz_database_url(given: str, workdir: Path) -> str:
+    """The database the fuzz writes to: ``given`` if it is PostgreSQL (``ThrowAwayPostgres`` makes sure it is
+    new or empty), otherwise a new SQLite file in ``workdir``: never the developer's own database."""
+    if given.startswith(("postgres://", "postgresql://")):
+        return given
+    if given:
+        log(f"DATABASE_URL {given} is not PostgreSQL: ignored, the fuzz writes go to a throw-away SQLite file")
+    return f"sqlite:///{workdir / 'registry.sqlite3'}"
 
 
 class ThrowAwayPostgres:
@@ -116,7 +132,7 @@ def prepare_database(workdir: Path) -> dict:
     from products.models import Category, Standard
 
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("seed", stdout=open(os.devnull, "w"))
+    call_command("seed", stdout=io.StringIO())
     users = get_user_model().objects
     active = Company.objects.filter(status=CompanyStatus.ACTIVE).order_by("tax_code")
     company = active.first()
@@ -153,41 +169,6 @@ def write_config(path: Path, credentials: dict) -> None:
         f"password = {json.dumps(credentials['password'])} }}\n"
         'extract_selector = "/token"\n'
     )
-
-
-def start_server(env: dict, port: int, log_path: Path) -> subprocess.Popen:
-    server_log = log_path.open("wb")
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "python:registry.gunicorn_conf", "registry.wsgi"],
-        cwd=ROOT,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so that stopping it stops its workers too
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/schema/?format=json", timeout=5) as answer:
-                if answer.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit("gunicorn did not answer within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 def schemathesis_run(
@@ -268,18 +249,16 @@ def main() -> int:
     started = time.monotonic()
 
     workdir = Path(tempfile.mkdtemp(prefix="miv-fuzz-"))
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'registry.sqlite3'}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "registry.settings",
-        "DATABASE_URL": database_url,
-        "REGISTRY_VAR_DIR": str(workdir),
-        "DEBUG": "false",
-        "WEB_CONCURRENCY": str(args.server_workers),
+    database_url = fuzz_database_url(os.environ.get("DATABASE_URL", ""), workdir)
+    env = clean_environment(
+        DATABASE_URL=database_url,
+        REGISTRY_VAR_DIR=str(workdir),
+        DEBUG="false",
+        WEB_CONCURRENCY=str(args.server_workers),
         **{f"THROTTLE_{scope}": UNTHROTTLED for scope in ("ANON", "USER", "API_KEY", "TOKEN")},
-    }
+    )
+    os.environ.clear()  # this process sets Django up too (prepare_database): the same settings as the server
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     # SIGTERM (a CI runner's cancel) unwinds like Ctrl-C, so that the server is stopped and the database dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
@@ -294,7 +273,12 @@ def main() -> int:
         representative_config = workdir / "schemathesis-representative.toml"
         write_config(representative_config, credentials)
         port = free_port()
-        server = start_server(env, port, workdir / "gunicorn.log")
+        try:
+            server = start_gunicorn(
+                env, port=port, log_path=workdir / "gunicorn.log", ready_path="/api/v1/schema/?format=json"
+            )
+        except ServerDidNotStart as error:
+            raise SystemExit(str(error)) from error
         schema_url = f"http://127.0.0.1:{port}/api/v1/schema/?format=json"
         log(f"gunicorn ({args.server_workers} workers) on 127.0.0.1:{port}")
         st_env = {
@@ -316,7 +300,7 @@ def main() -> int:
                 failed.append(name)
     finally:
         if server is not None:
-            stop_server(server)
+            stop_gunicorn(server)
             if failed:
                 lines = (workdir / "gunicorn.log").read_text(errors="replace").splitlines()
                 errors = [line for line in lines if " ERROR " in line or line.startswith("Traceback")]

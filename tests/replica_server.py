@@ -15,7 +15,6 @@ killed before ``stop()`` leaves the line behind.
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from registry.gunicorn_process import free_port
 
 STARTUP_SECONDS = 60
 # Settings a hot standby must hold at least as high as its primary, or it refuses to start.
@@ -56,12 +57,6 @@ def _conninfo(settings_dict: dict, **overrides) -> dict:
         conninfo["password"] = settings_dict["PASSWORD"]
     conninfo.update(overrides)
     return conninfo
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
@@ -274,7 +269,7 @@ def start_streaming_replica(settings_dict: dict, *, say: Callable[[str], None] =
     if owner is not None:
         os.chown(directory, owner.pw_uid, owner.pw_gid)
 
-    port = _free_port()
+    port = free_port()
     replica = StreamingReplica(
         host="127.0.0.1",
         port=port,

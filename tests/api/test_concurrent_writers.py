@@ -15,13 +15,6 @@ were refused (the writers did race), not how many.
 """
 
 import multiprocessing
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,11 +27,11 @@ from companies.models import ChangeEvent, Ownership, Province, Source
 from companies.services import company_create, export_revenue_create
 from products.models import Maturity
 from products.services import product_create
+from registry.gunicorn_process import ServerDidNotStart, clean_environment, free_port, start_gunicorn, stop_gunicorn
 from tests.api.concurrent_writer import run_writer
 from tests.conftest import valid_tax_codes
 from tests.server_processes import create_cache_table, database_url
 
-ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 6
 OPERATIONS = 24  # per writer; with the reads and the retries of refused edits, about 500 requests in all
 SERVER_WORKERS = 4
@@ -61,58 +54,27 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(transactional_db, tmp_path):
     """gunicorn serving the test database; torn down before the database is emptied. Yields (port, log)."""
     port = free_port()
     log_path = tmp_path / "gunicorn.log"
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "registry.settings",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "DATABASE_CONN_MAX_AGE": "0",  # nothing left connected when the test database is dropped
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(SERVER_WORKERS),
-        "THROTTLE_USER": "1000000/min",
-        "THROTTLE_ANON": "1000000/min",
-    }
-    environment.pop("REDIS_URL", None)  # rate-limit counters in the test database, not in a Redis others share
+    environment = clean_environment(  # rate-limit counters in the test database, not in a Redis others share
+        DATABASE_URL=database_url(connection.settings_dict),
+        DATABASE_CONN_MAX_AGE="0",  # nothing left connected when the test database is dropped
+        WEB_CONCURRENCY=str(SERVER_WORKERS),
+        THROTTLE_USER="1000000/min",
+        THROTTLE_ANON="1000000/min",
+    )
     create_cache_table()
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:registry.gunicorn_conf", "registry.wsgi"],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/provinces/", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
+        process = start_gunicorn(environment, port=port, log_path=log_path, ready_path="/api/v1/provinces/")
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
+    try:
         yield port, log_path
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # gunicorn and its workers: the session it leads
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_gunicorn(process)
 
 
 def version(etag: str) -> int:
