@@ -4,8 +4,8 @@ edit one company, its products and its revenue figures through gunicorn with sev
 a record for its ETag and PATCHes it with If-Match (retrying a refused edit after reading again), creates and
 deletes products of the company and adds revenue figures to it, all citing one new source.
 
-A write either is applied (2xx) or is refused with 412 because its If-Match was stale (409 would count as a
-refusal too, though the API has no such answer today); never a 5xx or any other answer. The applied writes
+A write either is applied (2xx) or is refused: 412 because its If-Match was stale, or 409 for a clash with a
+record another writer made first; never a 5xx or any other answer. The applied writes
 form one chain per record: each moved the record's version (its ETag) by one from the version it read, and
 the company's version moved once per applied write to it or to its parts. The audit log has exactly one event
 per applied write, in the chain's order, each with the old values the previous write left and the new values
