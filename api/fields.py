@@ -9,12 +9,19 @@ from companies.validators import EARLIEST_YEAR, MAX_EXPORT_REVENUE_USD, validate
 
 
 class PastYearField(serializers.IntegerField):
-    """A year that has already come (founding, launch, figures): ``companies.validators.validate_past_year``,
-    the domain's own rule, checked here too so that the error names the field before any service runs."""
+    """A year that has already come (founding, launch, figures), from EARLIEST_YEAR to this year: the domain's
+    rule (``companies.validators.validate_past_year``), checked here too so that the error names the field
+    before any service runs. One message a wrong year: DRF's minimum below EARLIEST_YEAR, the domain's above."""
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", EARLIEST_YEAR)
         super().__init__(**kwargs)
-        self.validators.append(validate_past_year)
+        self.validators.append(_not_after_this_year)
+
+
+def _not_after_this_year(value: int) -> None:
+    if value >= EARLIEST_YEAR:  # below it, the minimum has said so
+        validate_past_year(value)
 
 
 class PastYearFieldSchema(OpenApiSerializerFieldExtension):

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from companies import indicators
-from companies.validators import EARLIEST_YEAR, validate_past_year
 
 from .fields import PastYearField
 from .filtering import StrictQueryParametersMixin
@@ -163,7 +162,7 @@ class IndicatorSummarySerializer(RevenueIndicatorsSerializer):
 
 
 def _year(help_text: str) -> serializers.IntegerField:
-    return PastYearField(required=False, min_value=EARLIEST_YEAR, help_text=help_text)
+    return PastYearField(required=False, help_text=help_text)
 
 
 class NoQuery(serializers.Serializer):
@@ -178,8 +177,6 @@ class RevenueQuery(serializers.Serializer):
 class BreakdownQuery(serializers.Serializer):
     year = PastYearField(
         required=False,
-        min_value=EARLIEST_YEAR,
-        validators=[validate_past_year],
         help_text="The year of the figures (default: the latest year with figures).",
     )
 

@@ -25,11 +25,17 @@ JSON_TYPES = (
     (serializers.BooleanField, bool, "Must be true or false."),
     (serializers.IntegerField, int, "A valid integer is required."),
     (
-        (serializers.CharField, serializers.ChoiceField, serializers.RelatedField, serializers.DecimalField),
+        (
+            serializers.CharField,
+            serializers.ChoiceField,
+            serializers.RelatedField,
+            serializers.DecimalField,
+            serializers.DateField,
+            serializers.DateTimeField,
+        ),
         str,
         "Not a valid string.",
     ),
-    ((serializers.DateField, serializers.DateTimeField), str, "Not a valid string."),
 )
 
 
@@ -142,7 +148,7 @@ class CompanyInput(StrictInputSerializer):
     short_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     province = ProvinceField(help_text="Two-digit province code.")
     address = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    founded_year = PastYearField(required=False, allow_null=True, min_value=1900, max_value=2100)
+    founded_year = PastYearField(required=False, allow_null=True)
     ownership = serializers.ChoiceField(choices=Ownership.choices)
     size_band = serializers.ChoiceField(choices=SizeBand.choices, required=False, allow_blank=True)
     website = serializers.URLField(max_length=300, required=False, allow_blank=True)
@@ -194,7 +200,7 @@ class ProductInput(StrictInputSerializer):
     maturity = serializers.ChoiceField(choices=Maturity.choices)
     description_vi = MultilineTextField(max_length=20000, required=False, allow_blank=True)
     description_en = MultilineTextField(max_length=20000, required=False, allow_blank=True)
-    launch_year = PastYearField(required=False, allow_null=True, min_value=1900, max_value=2100)
+    launch_year = PastYearField(required=False, allow_null=True)
     standards = serializers.SlugRelatedField(
         slug_field="code", queryset=Standard.objects.all(), many=True, required=False
     )
@@ -210,14 +216,14 @@ class ExportMarketInput(StrictInputSerializer):
     company = RepresentedCompanyField()
     country = serializers.ChoiceField(choices=FOREIGN_COUNTRY_CHOICES, help_text="ISO 3166-1 alpha-2 code.")
     kind = serializers.ChoiceField(choices=MarketKind.choices)
-    since_year = PastYearField(required=False, allow_null=True, min_value=1900, max_value=2100)
+    since_year = PastYearField(required=False, allow_null=True)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
     source = SourceInput()
 
 
 class ExportRevenueInput(StrictInputSerializer):
     company = RepresentedCompanyField()
-    year = PastYearField(min_value=1900, max_value=2100)
+    year = PastYearField()
     amount_usd = UsdAmountField()
     country = serializers.ChoiceField(
         choices=FOREIGN_COUNTRY_CHOICES, required=False, allow_blank=True, help_text="Blank: all foreign markets."
