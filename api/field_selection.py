@@ -12,7 +12,7 @@ SELECTABLE_ACTIONS = ("list", "retrieve")
 def fields_parameter(serializer_class) -> OpenApiParameter:
     return names_parameter(
         FIELDS_PARAMETER,
-        list(serializer_class().fields),
+        serializer_class.field_names(),
         (
             "Names of the fields to answer with (top-level fields of the response), repeated "
             "(`fields=tax_code&fields=name`) or comma-separated (`fields=tax_code,name`); the "
@@ -34,7 +34,7 @@ class FieldSelectionMixin:
     def selected_fields(self) -> list[str] | None:
         if getattr(self, "action", None) not in SELECTABLE_ACTIONS:
             return None
-        valid = list(self.get_serializer_class()().fields)
+        valid = self.get_serializer_class().field_names()
         return chosen_names(self.request.query_params, FIELDS_PARAMETER, valid, "field")
 
     def initial(self, request, *args, **kwargs):

@@ -1,6 +1,8 @@
 """Output serializers of the public read API, version 1. Field names are the contract third-party apps
 rely on: add fields, never rename or remove them within v1."""
 
+import copy
+
 from django.db import models
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
@@ -30,12 +32,25 @@ class OutputSerializer(serializers.ModelSerializer):
                 self.fields.pop(name)
 
     def get_fields(self):
-        fields = super().get_fields()
+        """The fields, built from the model once per class and copied for each instance (a ModelSerializer
+        builds them again for every instance, nested ones included: that was a fifth of a company list's
+        time, and a third of a company's)."""
+        built = type(self).__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            type(self)._built_fields = built
+        fields = copy.deepcopy(built)  # a copy is made from each field's arguments: read_only is set again
         for name, field in fields.items():
             optional = name in self._declared_fields and not field.read_only and field.required is False
             if not optional:
                 field.read_only = True
         return fields
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        """The names of the fields an instance answers with (before ``fields=`` leaves some out)."""
+        built = cls.__dict__.get("_built_fields")
+        return list(built) if built is not None else list(cls().fields)
 
 
 class SourceSerializer(OutputSerializer):
