@@ -5,10 +5,9 @@ its string name where a subquery over products is needed.
 """
 
 from django.apps import apps
-from django.db import models
 from django.db.models import Exists, OuterRef, Subquery
 
-from registry.search import search_queryset
+from registry.search import SearchableQuerySet, search_queryset
 
 
 def _product_model():
@@ -20,7 +19,7 @@ def product_maturity_choices() -> list[tuple[str, str]]:
     return _product_model()._meta.get_field("maturity").choices
 
 
-class CompanyQuerySet(models.QuerySet):
+class CompanyQuerySet(SearchableQuerySet):
     def with_latest_export_revenue(self) -> "CompanyQuerySet":
         """Annotate ``latest_export_revenue_usd`` and ``latest_export_revenue_year``: the company's total
         (all foreign markets) export revenue in its most recent year with a verified figure. Unverified

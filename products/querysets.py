@@ -1,12 +1,11 @@
 """Query building for products and categories."""
 
-from django.db import models
 from django.db.models import Exists, OuterRef
 
-from registry.search import search_queryset
+from registry.search import SearchableQuerySet, search_queryset
 
 
-class ProductQuerySet(models.QuerySet):
+class ProductQuerySet(SearchableQuerySet):
     def in_category(self, category) -> "ProductQuerySet":
         """Products in the category or any of its descendants (a prefix of the materialised path)."""
         return self.filter(category__path__startswith=category.path)

@@ -157,5 +157,5 @@ class SearchFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if self.form.cleaned_data.get("search") and not self.form.cleaned_data.get("ordering"):
-            queryset = queryset.order_by("-search_rank", *queryset.model._meta.ordering, "pk")
+            queryset = queryset.by_relevance()
         return queryset

@@ -11,7 +11,8 @@ from operator import and_, or_
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When, prefetch_related_objects
+from django.db.models.query import ModelIterable
 
 from .text import fold, search_terms
 
@@ -21,6 +22,9 @@ MAX_SEARCH_LENGTH = 200
 # the start of a word, which the index can also find (and which is what a short word means: "ai" should
 # find "AI camera", not "tai" or "mai").
 SHORTEST_INFIX = 3
+# How long reading one rank of search results in the model's order may take before the rank is read through
+# the trigram indexes instead (``SearchableQuerySet``).
+RANK_WALK_MILLISECONDS = 30
 
 
 def word_start_in(column: str, term: str) -> Q:
@@ -42,8 +46,9 @@ def term_in(column: str, term: str) -> Q:
 
 def search_queryset(queryset: QuerySet, query: str, *, columns: list[str]) -> QuerySet:
     """Rows where every folded word of ``query`` occurs in one of ``columns`` (the first holds the names),
-    annotated with ``search_rank``: 2 when the whole phrase is in the name, 1 when every word is, 0
-    otherwise."""
+    annotated with ``search_rank``: 2 when the whole phrase is in the name (at a word's start if it is
+    shorter than ``SHORTEST_INFIX``), 1 when every word is, 0 otherwise. A ``SearchableQuerySet`` is then
+    ordered by it with ``by_relevance()``."""
     query = query[:MAX_SEARCH_LENGTH]
     terms = search_terms(query)
     if not terms:
@@ -51,15 +56,103 @@ def search_queryset(queryset: QuerySet, query: str, *, columns: list[str]) -> Qu
     for term in terms:
         queryset = queryset.filter(reduce(or_, (term_in(column, term) for column in columns)))
     name = columns[0]
+    # A short phrase (one short word: "5g", "ai") is in the name as it matches anywhere: at a word's start.
+    phrase_in_name = term_in(name, fold(query))
     every_term_in_name = reduce(and_, (term_in(name, term) for term in terms))
-    return queryset.annotate(
+    queryset = queryset.annotate(
         search_rank=Case(
-            When(Q(**{f"{name}__contains": fold(query)}), then=Value(2)),
+            When(phrase_in_name, then=Value(2)),
             When(every_term_in_name, then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
         )
     )
+    # The rows of each rank, best first (what search_rank's cases mean, one condition each), for
+    # SearchableQuerySet to read a page rank by rank.
+    queryset._rank_tiers = [
+        phrase_in_name,
+        ~phrase_in_name & every_term_in_name,
+        ~phrase_in_name & ~every_term_in_name,
+    ]
+    return queryset
+
+
+class SearchableQuerySet(QuerySet):
+    """A queryset of a searchable model, whose ``search()`` uses ``search_queryset``.
+
+    ``by_relevance()`` orders the results by ``search_rank``, then in the model's order. Sorting every match
+    by rank reads every match, and a common word ("phan mem") matches a fixed share of all firms: the
+    work would grow with the registry. So a slice of it (a page) is read rank by rank instead, each rank in
+    the model's order, through the model's index on that order, and only as far as the slice needs: the
+    first page of a common word reads about one page of rows. The slice is a list (the rows, with the
+    queryset's prefetches done once for all of them), not a lazy queryset."""
+
+    _rank_tiers: list[Q] | None = None
+    _by_relevance = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._rank_tiers = self._rank_tiers
+        clone._by_relevance = self._by_relevance
+        return clone
+
+    def order_by(self, *field_names):
+        ordered = super().order_by(*field_names)
+        ordered._by_relevance = False
+        return ordered
+
+    def by_relevance(self) -> QuerySet:
+        """Best rank first (after ``search()``), then in the model's order."""
+        ordered = self.order_by("-search_rank", *self._in_model_order())
+        ordered._by_relevance = self._rank_tiers is not None
+        return ordered
+
+    def _in_model_order(self) -> list[str]:
+        return [*self.model._meta.ordering, "pk"]
+
+    def __getitem__(self, k):
+        if (
+            self._by_relevance
+            and isinstance(k, slice)
+            and k.step is None
+            and (k.start or 0) >= 0
+            and k.stop is not None
+            and k.stop >= 0
+            and self._result_cache is None
+            and self._iterable_class is ModelIterable
+            and not self.query.is_sliced
+        ):
+            return self._slice_by_rank(k.start or 0, k.stop)
+        return super().__getitem__(k)
+
+    def _slice_by_rank(self, start: int, stop: int) -> list:
+        in_model_order = self.order_by(*self._in_model_order()).prefetch_related(None)
+        rows, skip = [], start  # skip: rows of the current rank before the slice
+        for tier in self._rank_tiers:
+            wanted = stop - start - len(rows)
+            if wanted <= 0:
+                break
+            ranked = in_model_order.filter(tier)
+            found = self._read_rank(ranked[skip : skip + wanted])
+            if found or not skip:
+                skip = 0  # this rank ends inside the slice: the next one starts at its first row
+            else:
+                skip -= ranked.order_by().values("pk")[:skip].count()  # the whole rank lies before the slice
+            rows += found
+        prefetch_related_objects(rows, *self._prefetch_related_lookups)
+        return rows
+
+    def _read_rank(self, rows: QuerySet) -> list:
+        """Reading a rank in the model's order finds a page at once when its rows are spread through that
+        order, but reads most of the table when they bunch up far into it (product names that begin with
+        "Phần mềm"). That walk gets ``RANK_WALK_MILLISECONDS``; past it, the rank's rows are found by the
+        trigram indexes and sorted, as all matches were before ranks were read one by one."""
+        try:
+            with time_limited(self.db, RANK_WALK_MILLISECONDS):
+                return list(rows)
+        except TimeLimitExceeded:
+            with found_by_text_indexes(self.db):
+                return list(rows)
 
 
 # Longest text the autocomplete accepts: a name typed so far, not a document.
@@ -71,27 +164,42 @@ class TimeLimitExceeded(Exception):
 
 
 @contextmanager
-def time_limited(using: str, milliseconds: int):
-    """On PostgreSQL, queries inside run in a savepoint with ``statement_timeout`` set to ``milliseconds``;
-    one that runs longer is cancelled, rolled back to the savepoint, and ``TimeLimitExceeded`` is raised.
-    Elsewhere (SQLite), or with ``milliseconds`` 0, no limit."""
+def _local_settings(using: str, parameters: dict[str, str]):
+    """On PostgreSQL, queries inside run in a savepoint with these run-time parameters set (``SET LOCAL``);
+    elsewhere, as they are. A query cancelled by ``statement_timeout`` raises ``TimeLimitExceeded`` (rolled
+    back to the savepoint)."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or milliseconds <= 0:
+    if connection.vendor != "postgresql" or not parameters:
         yield
         return
     in_transaction = connection.in_atomic_block
     try:
         with transaction.atomic(using=using):
             with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL statement_timeout = {int(milliseconds)}")
+                for name, value in parameters.items():
+                    cursor.execute(f"SET LOCAL {name} = {value}")
             yield
-            if in_transaction:  # a released savepoint keeps the setting; a committed transaction does not
+            if in_transaction:  # a released savepoint keeps the settings; a committed transaction does not
                 with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+                    for name in parameters:
+                        cursor.execute(f"SET LOCAL {name} TO DEFAULT")
     except OperationalError as error:
         if getattr(error.__cause__, "sqlstate", None) == "57014":  # query_canceled
             raise TimeLimitExceeded from error
         raise
+
+
+def time_limited(using: str, milliseconds: int):
+    """On PostgreSQL, queries inside run in a savepoint with ``statement_timeout`` set to ``milliseconds``;
+    one that runs longer is cancelled, rolled back to the savepoint, and ``TimeLimitExceeded`` is raised.
+    Elsewhere (SQLite), or with ``milliseconds`` 0, no limit."""
+    return _local_settings(using, {"statement_timeout": str(int(milliseconds))} if milliseconds > 0 else {})
+
+
+def found_by_text_indexes(using: str):
+    """On PostgreSQL, queries inside find their rows through the trigram (and other bitmap-scanned) indexes
+    and sort them, instead of reading a table in an index's order and filtering: plain index scans are off."""
+    return _local_settings(using, {"enable_indexscan": "off"})
 
 
 def name_suggestions(queryset: QuerySet, query: str, *, limit: int) -> list:

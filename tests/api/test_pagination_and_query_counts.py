@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from companies.services import company_set_contact_persons
-from tests.helpers import get_json, product_names, tax_codes
+from tests.helpers import get_json, product_names, rank_read_statements, tax_codes
 
 CHANGE_FEED = "/api/v1/changes/"
 
@@ -226,8 +226,9 @@ def test_filtered_product_list_query_count_is_the_same_for_any_page_size(
     api_client, make_companies, page_size, django_assert_num_queries
 ):
     make_companies(BATCH)
-    # the category lookup (validating the slug), count, page, standards, export markets
-    with django_assert_num_queries(5):
+    # the category lookup (validating the slug), count, page (one rank of search results), standards,
+    # export markets
+    with django_assert_num_queries(5 + rank_read_statements()):
         body = get_json(
             api_client,
             "product-list",
@@ -273,8 +274,9 @@ def test_filtered_company_list_query_count_is_the_same_for_any_page_size(
     api_client, make_companies, page_size, django_assert_num_queries
 ):
     make_companies(BATCH)
-    # the category lookup (validating the slug), count, page (latest revenue as subqueries), export markets
-    with django_assert_num_queries(4):
+    # the category lookup (validating the slug), count, page (one rank of search results; latest revenue as
+    # subqueries), export markets
+    with django_assert_num_queries(4 + rank_read_statements()):
         body = get_json(
             api_client,
             "company-list",

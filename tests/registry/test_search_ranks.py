@@ -1,0 +1,106 @@
+"""Search results in relevance order are read rank by rank (``registry.search.SearchableQuerySet``): every
+slice, wherever it starts and ends, holds exactly the rows that sorting every match by rank, then by the
+model's order, would put there; the same when a rank's walk in the model's order runs out of time."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+import registry.search
+from companies.models import Company
+from registry.search import TimeLimitExceeded
+from tests.helpers import tax_codes
+
+# Interleaved by name: the three ranks of "giai phap" alternate in the companies' order.
+RANKED_NAMES = {
+    2: ["Công ty A Giải pháp", "Công ty D Giải pháp số", "Công ty G Giải pháp mạng", "Công ty K Giải pháp"],
+    1: ["Công ty B Pháp Giải", "Công ty E Giải trí Pháp", "Công ty H Pháp lý Giải"],
+    0: ["Công ty C Xanh", "Công ty F Đỏ", "Công ty I Vàng", "Công ty L Tím"],
+}
+QUERY = "giai phap"
+
+
+@pytest.fixture
+def ranked_firms(make_company):
+    """Companies of each rank for ``QUERY`` (rank 0: the words only in the description), and one that does
+    not match at all."""
+    for rank, names in RANKED_NAMES.items():
+        for name in names:
+            description = "Giải pháp chuyển đổi số." if rank == 0 else ""
+            make_company(name=name, description_vi=description)
+    make_company(name="Công ty Không Liên Quan")
+
+
+def sorted_in_one_query() -> list[str]:
+    """Every match sorted at once, as the database does for ``ORDER BY search_rank DESC, name, ...``."""
+    matches = Company.objects.search(QUERY).order_by("-search_rank", "name", "tax_code", "pk")
+    return [company.name for company in matches]
+
+
+def test_the_one_query_order_is_rank_then_name(ranked_firms):
+    assert sorted_in_one_query() == [*RANKED_NAMES[2], *RANKED_NAMES[1], *RANKED_NAMES[0]]
+
+
+def test_every_slice_read_rank_by_rank_equals_the_one_query_order(ranked_firms):
+    expected = sorted_in_one_query()
+    by_relevance = Company.objects.search(QUERY).by_relevance()
+    for start in range(len(expected) + 2):
+        for stop in range(start, len(expected) + 3):
+            assert [company.name for company in by_relevance[start:stop]] == expected[start:stop], (start, stop)
+
+
+def test_pages_of_the_api_follow_the_one_query_order(api_client, ranked_firms):
+    expected = sorted_in_one_query()
+    names_by_code = dict(Company.objects.values_list("tax_code", "name"))
+    for page_size in (1, 2, 3, 5):
+        paged = []
+        for page in range(1, -(-len(expected) // page_size) + 1):  # every page, the last one partly full
+            codes = tax_codes(api_client, {"search": QUERY, "page_size": page_size, "page": page})
+            paged += [names_by_code[code] for code in codes]
+        assert paged == expected, page_size
+
+
+def test_a_slice_has_the_querysets_prefetches_and_a_plain_queryset_otherwise(ranked_firms, django_assert_num_queries):
+    by_relevance = Company.objects.search(QUERY).by_relevance().prefetch_related("export_markets")
+    rows = by_relevance[3:9]  # crosses from rank 2 into rank 1 and rank 0
+    assert isinstance(rows, list)
+    with django_assert_num_queries(0):
+        assert [list(company.export_markets.all()) for company in rows] == [[]] * 6
+    # Reordered, or without a search, a slice is the usual lazy queryset.
+    assert not isinstance(by_relevance.order_by("name")[0:3], list)
+    assert not isinstance(Company.objects.order_by("name")[0:3], list)
+
+
+def test_a_rank_whose_walk_runs_out_of_time_is_read_through_the_text_indexes(ranked_firms, monkeypatch):
+    walks, fallbacks = [], []
+
+    @contextmanager
+    def out_of_time(using, milliseconds):
+        walks.append(milliseconds)
+        raise TimeLimitExceeded
+        yield  # pragma: no cover
+
+    real_fallback = registry.search.found_by_text_indexes
+
+    @contextmanager
+    def watched_fallback(using):
+        with real_fallback(using):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SHOW enable_indexscan")
+                    fallbacks.append(cursor.fetchone()[0])
+            else:
+                fallbacks.append("no such setting")
+            yield
+
+    monkeypatch.setattr(registry.search, "time_limited", out_of_time)
+    monkeypatch.setattr(registry.search, "found_by_text_indexes", watched_fallback)
+    by_relevance = Company.objects.search(QUERY).by_relevance()
+    assert [company.name for company in by_relevance[2:9]] == sorted_in_one_query()[2:9]
+    assert walks == [registry.search.RANK_WALK_MILLISECONDS] * 3  # ranks 2, 1 and 0
+    assert fallbacks == (["off"] * 3 if connection.vendor == "postgresql" else ["no such setting"] * 3)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the setting ended with the read
+            cursor.execute("SHOW enable_indexscan")
+            assert cursor.fetchone()[0] == "on"
