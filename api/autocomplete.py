@@ -2,6 +2,7 @@
 search boxes. The cheapest endpoint of the API: at most six index scans (three tiers a kind, each
 time-limited on PostgreSQL), no count, no pagination."""
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -11,7 +12,7 @@ from rest_framework.views import APIView
 
 from companies.selectors import company_suggestions
 from products.selectors import product_suggestions
-from registry.search import MAX_SUGGESTION_QUERY_LENGTH
+from registry.search import MAX_SUGGESTION_QUERY_LENGTH, TimeBudget
 
 from .filtering import StrictQueryParametersMixin
 from .schema import ERROR_RESPONSES
@@ -120,9 +121,10 @@ class AutocompleteView(StrictQueryParametersMixin, APIView):
         checked.is_valid(raise_exception=True)
         query = checked.validated_data["q"]
         viewer = request.user
+        limit, milliseconds = SUGGESTIONS_PER_KIND, settings.SUGGESTION_MILLISECONDS
         suggestions = {
             "query": query,
-            "companies": company_suggestions(viewer, query, limit=SUGGESTIONS_PER_KIND),
-            "products": product_suggestions(viewer, query, limit=SUGGESTIONS_PER_KIND),
+            "companies": company_suggestions(viewer, query, limit=limit, budget=TimeBudget(milliseconds)),
+            "products": product_suggestions(viewer, query, limit=limit, budget=TimeBudget(milliseconds)),
         }
         return Response(SuggestionsSerializer(suggestions, context={"request": request}).data)

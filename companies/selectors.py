@@ -14,7 +14,7 @@ from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q,
 from django.utils import timezone
 
 from accounts.roles import VIEW_SENSITIVE_PERMISSION, acts_through_api_key, is_officer
-from registry.search import name_suggestions
+from registry.search import TimeBudget, name_suggestions
 
 from .models import ChangeEvent, Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
 
@@ -131,10 +131,10 @@ def company_detail(viewer=None) -> QuerySet[Company]:
     )
 
 
-def company_suggestions(viewer, query: str, *, limit: int) -> list[Company]:
+def company_suggestions(viewer, query: str, *, limit: int, budget: TimeBudget) -> list[Company]:
     """Visible companies whose names best match ``query``, a name typed so far (``name_suggestions``)."""
     companies = Company.objects.filter(company_visible_to(viewer, relation="")).only("pk", "tax_code", "name")
-    return name_suggestions(companies, query, limit=limit)
+    return name_suggestions(companies, query, limit=limit, budget=budget)
 
 
 def export_market_list(viewer=None) -> QuerySet[ExportMarket]:

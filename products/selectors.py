@@ -5,7 +5,7 @@ from django.db.models.functions import Length, Substr
 
 from companies.models import ExportMarket
 from companies.selectors import companies_represented_by, company_visible_to
-from registry.search import name_suggestions
+from registry.search import TimeBudget, name_suggestions
 
 from .models import Category, Product, Standard
 
@@ -23,7 +23,7 @@ def product_list(viewer=None) -> QuerySet[Product]:
     )
 
 
-def product_suggestions(viewer, query: str, *, limit: int) -> list[Product]:
+def product_suggestions(viewer, query: str, *, limit: int, budget: TimeBudget) -> list[Product]:
     """Products of visible companies whose names best match ``query``, a name typed so far
     (``name_suggestions``), with their company's code and name."""
     products = (
@@ -31,7 +31,7 @@ def product_suggestions(viewer, query: str, *, limit: int) -> list[Product]:
         .select_related("company")
         .only("pk", "name", "company__tax_code", "company__name")
     )
-    return name_suggestions(products, query, limit=limit)
+    return name_suggestions(products, query, limit=limit, budget=budget)
 
 
 def products_represented_by(user) -> QuerySet[Product]:

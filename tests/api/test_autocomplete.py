@@ -102,7 +102,9 @@ def test_it_takes_a_fixed_small_number_of_queries(api_client, make_companies):
         return sum(query["sql"].startswith("SELECT") for query in captured)
 
     assert selects("batch") == 2  # the first tier fills both kinds
-    assert selects("company 00") <= 6  # at most three tiers a kind
+    # At most three tiers a kind; on PostgreSQL a later tier is read a second time (through the trigram index)
+    # only when reading names in order runs out of its time, which these few rows never do.
+    assert selects("company 00") <= 6
 
 
 @pytest.mark.parametrize(

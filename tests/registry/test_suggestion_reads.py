@@ -1,0 +1,117 @@
+"""The reads behind the autocomplete (``registry.search``): a name prefix as a b-tree range that means exactly
+``startswith``; later tiers read within a time budget, walking the names in order first and then through the
+trigram index, and given up (with what earlier tiers found) when the budget is spent."""
+
+import sys
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+import registry.search
+from companies.models import Company
+from registry.search import TimeBudget, TimeLimitExceeded, begins_with, name_suggestions, read_within
+from tests.helpers import get_json
+
+NAMES = ["Phần mềm Việt", "Phần mềm Bắc", "Phân phối Zeta", "Công ty Phần mềm Nam", "Pha chế", "Phz"]
+
+
+@pytest.fixture
+def named_firms(make_company):
+    return [make_company(name=name) for name in NAMES]
+
+
+@pytest.mark.parametrize("prefix", ["p", "ph", "pha", "phan", "phan mem", "phan mem v", "phz", "z", "cong ty"])
+def test_a_prefix_range_finds_what_startswith_finds(named_firms, prefix):
+    as_range = Company.objects.filter(begins_with("search_name", prefix)).order_by("pk")
+    as_like = Company.objects.filter(search_name__startswith=prefix).order_by("pk")
+    assert list(as_range) == list(as_like)
+
+
+def test_a_prefix_range_ends_at_the_next_character_or_is_a_like():
+    assert begins_with("search_name", "abc").children == [("search_name__gte", "abc"), ("search_name__lt", "abd")]
+    # The character after U+D7FF is a surrogate, not a character: the range ends at U+E000.
+    assert begins_with("search_name", "a\ud7ff").children[1] == ("search_name__lt", "a\ue000")
+    # Nothing follows the last code point: LIKE 'prefix%' then.
+    last = "a" + chr(sys.maxunicode)
+    assert begins_with("search_name", last).children == [("search_name__startswith", last)]
+
+
+def test_a_time_budget_counts_down_and_zero_means_no_limit():
+    assert TimeBudget(0).remaining() is None
+    budget = TimeBudget(60_000)
+    assert 59_000 < budget.remaining() <= 60_000
+    spent = TimeBudget(1)
+    spent.deadline -= 1
+    assert spent.remaining() == 0
+
+
+@contextmanager
+def recorded_settings(calls, fail_first: int):
+    """``_local_settings`` that records each call's parameters and makes the first ``fail_first`` of them
+    run out of time."""
+
+    @contextmanager
+    def fake(using, parameters):
+        calls.append(dict(parameters))
+        if len(calls) <= fail_first:
+            raise TimeLimitExceeded
+        yield
+
+    yield fake
+
+
+def test_a_read_walks_the_order_first_then_uses_the_trigram_index(named_firms, monkeypatch):
+    rows = Company.objects.order_by("search_name", "pk")[:3]
+    if connection.vendor != "postgresql":  # no time limits elsewhere: just read
+        assert read_within(rows, TimeBudget(100)) == list(rows)
+        return
+    for fail_first, expected in [(0, 1), (1, 2), (2, None)]:
+        calls = []
+        with recorded_settings(calls, fail_first) as fake:
+            monkeypatch.setattr(registry.search, "_local_settings", fake)
+            if expected is None:
+                with pytest.raises(TimeLimitExceeded):
+                    read_within(rows, TimeBudget(1000))
+            else:
+                assert read_within(rows, TimeBudget(1000)) == list(Company.objects.order_by("search_name", "pk")[:3])
+        assert len(calls) == min(fail_first + 1, 2)
+        assert calls[0]["enable_bitmapscan"] == "off"  # in the index's order first
+        assert 0 < int(calls[0]["statement_timeout"]) <= 500  # with half of the budget
+        if len(calls) == 2:
+            assert calls[1]["enable_indexscan"] == "off"  # then through the trigram index
+            assert int(calls[1]["statement_timeout"]) <= 1000
+
+
+def test_a_spent_budget_leaves_the_later_tiers_out(named_firms):
+    companies = Company.objects.only("pk", "name")
+    found = name_suggestions(companies, "phan", limit=10, budget=TimeBudget(0))  # no limit
+    assert [company.name for company in found] == [
+        "Phần mềm Bắc",
+        "Phần mềm Việt",
+        "Phân phối Zeta",
+        "Công ty Phần mềm Nam",
+    ]
+    spent = TimeBudget(1)
+    spent.deadline -= 1
+    first_tier_only = [company.name for company in name_suggestions(companies, "phan", limit=10, budget=spent)]
+    if connection.vendor == "postgresql":
+        assert first_tier_only == ["Phần mềm Bắc", "Phần mềm Việt", "Phân phối Zeta"]  # names beginning with it
+    else:  # the budget is PostgreSQL's statement_timeout: no limit elsewhere
+        assert first_tier_only == [company.name for company in found]
+
+
+def test_the_autocomplete_gives_each_kind_its_budget(api_client, named_firms, monkeypatch, settings):
+    budgets = []
+    real = registry.search.read_within
+
+    def watched(rows, budget):
+        budgets.append(budget)
+        return real(rows, budget)
+
+    monkeypatch.setattr(registry.search, "read_within", watched)
+    settings.SUGGESTION_MILLISECONDS = 5000
+    body = get_json(api_client, "autocomplete", {"q": "phan mem"})
+    assert [row["name"] for row in body["companies"]][:2] == ["Phần mềm Bắc", "Phần mềm Việt"]
+    assert budgets and all(0 < budget.remaining() <= 5000 for budget in budgets)
+    assert len({id(budget) for budget in budgets}) <= 2  # one for companies, one for products
