@@ -533,7 +533,8 @@ def markdown(report: dict) -> str:
         f"Run {report['date']} on {m['cpu']}, {m['cores']} cores, {m['memory']}; PostgreSQL {m['postgresql']}, "
         f"Python {m['python']}, gunicorn with {m['gunicorn_workers']} sync workers, cache: {m['cache']}. "
         f"Latency: one client, {report['requests']} requests per endpoint; throughput: {report['concurrency']} "
-        "clients. SQL: the same statements the request issued, run directly with psycopg (median per request). "
+        "clients. Queries: the statements a request issued (median), BEGIN, SET LOCAL and COMMIT around a "
+        "time-limited read included. SQL: those statements run directly with psycopg (median per request). "
         f"Seq scans: those reading {FULL_SCAN_SHARE:.0%} of a big table or more (plans in bench/results/explain-N.txt).",
         "",
     ]
