@@ -1,6 +1,6 @@
 """Search results in relevance order are read rank by rank (``registry.search.SearchableQuerySet``): every
 slice, wherever it starts and ends, holds exactly the rows that sorting every match by rank, then by the
-model's order, would put there; the same when a rank's walk in the model's order runs out of time."""
+model's order, would put there; the same when reading a rank runs out of time and it is read another way."""
 
 from contextlib import contextmanager
 
@@ -72,35 +72,51 @@ def test_a_slice_has_the_querysets_prefetches_and_a_plain_queryset_otherwise(ran
     assert not isinstance(Company.objects.order_by("name")[0:3], list)
 
 
-def test_a_rank_whose_walk_runs_out_of_time_is_read_through_the_text_indexes(ranked_firms, monkeypatch):
-    walks, fallbacks = [], []
+@pytest.mark.parametrize(
+    ("plan", "walk_in_time", "ways"),
+    [
+        # PostgreSQL read the rank in name order: then through the text indexes.
+        ("Limit -> Index Scan using companies_c_name_d4aae5_idx on companies_company", None, ["text indexes"]),
+        # It read the rank through the text indexes: in name order next, then the text indexes with no limit.
+        ("Limit -> Sort -> Bitmap Heap Scan on companies_company", False, ["name order", "text indexes"]),
+        ("Limit -> Sort -> Bitmap Heap Scan on companies_company", True, ["name order"]),
+    ],
+    ids=["walked", "bitmaps-then-walk-out-of-time", "bitmaps-then-walk-in-time"],
+)
+def test_a_rank_that_runs_out_of_time_is_read_the_other_way(ranked_firms, monkeypatch, plan, walk_in_time, ways):
+    first_tries, tried, settings_seen = [], [], []
 
     @contextmanager
     def out_of_time(using, milliseconds):
-        walks.append(milliseconds)
+        first_tries.append(milliseconds)
         raise TimeLimitExceeded
         yield  # pragma: no cover
 
-    real_fallback = registry.search.found_by_text_indexes
+    real_planned = registry.search.planned
 
     @contextmanager
-    def watched_fallback(using):
-        with real_fallback(using):
+    def watched_planned(using, way, milliseconds=0):
+        tried.append("name order" if way == registry.search.IN_INDEX_ORDER else "text indexes")
+        if tried[-1] == "name order" and not walk_in_time:
+            raise TimeLimitExceeded
+        with real_planned(using, way, milliseconds):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SHOW enable_indexscan")
-                    fallbacks.append(cursor.fetchone()[0])
-            else:
-                fallbacks.append("no such setting")
+                    indexscan = cursor.fetchone()[0]
+                    cursor.execute("SHOW enable_bitmapscan")
+                    settings_seen.append((indexscan, cursor.fetchone()[0]))
             yield
 
     monkeypatch.setattr(registry.search, "time_limited", out_of_time)
-    monkeypatch.setattr(registry.search, "found_by_text_indexes", watched_fallback)
+    monkeypatch.setattr(registry.search, "planned", watched_planned)
+    monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", lambda queryset: plan)
     by_relevance = Company.objects.search(QUERY).by_relevance()
-    assert [company.name for company in by_relevance[2:9]] == sorted_in_one_query()[2:9]
-    assert walks == [registry.search.RANK_WALK_MILLISECONDS] * 3  # ranks 2, 1 and 0
-    assert fallbacks == (["off"] * 3 if connection.vendor == "postgresql" else ["no such setting"] * 3)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # the setting ended with the read
+    assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]  # rank 2 only
+    assert first_tries == [registry.search.RANK_WALK_MILLISECONDS]
+    assert tried == ways
+    if connection.vendor == "postgresql":  # (enable_indexscan, enable_bitmapscan) in the read that answered
+        assert settings_seen[-1] == (("on", "off") if ways[-1] == "name order" else ("off", "on"))
+        with connection.cursor() as cursor:  # the settings ended with the read
             cursor.execute("SHOW enable_indexscan")
             assert cursor.fetchone()[0] == "on"
