@@ -1,6 +1,6 @@
 """``GET /api/v1/autocomplete/?q=...``: the best company and product names for what was typed so far, for
-search boxes. The cheapest endpoint of the API: at most six index scans (three tiers a kind, each
-time-limited on PostgreSQL), no count, no pagination."""
+search boxes. The cheapest endpoint of the API: three tiers a kind, the later ones time-limited on PostgreSQL
+(each read at most twice, ``registry.search.read_within``), no count, no pagination."""
 
 from django.conf import settings
 from django.urls import reverse

@@ -334,11 +334,12 @@ def time_raw_sql(url: str, captured: list[dict], requests: int, max_seconds: flo
 
 def run_statement(db: psycopg.Connection, sql: str) -> None:
     """Run one captured statement and fetch its rows. The statements include the transaction and ``SET LOCAL
-    statement_timeout`` around a time-limited read (registry/search.py); a read cancelled by it here was
-    cancelled in the request too, which then rolled back (the next captured statement)."""
+    statement_timeout`` around a time-limited read (registry/search.py). A read cancelled by it here was
+    cancelled in the request too, which then rolled back (the next captured statement), or, near its limit,
+    finished there in time: then the rest of its transaction is skipped here until its COMMIT."""
     try:
         cursor = db.execute(sql)
-    except psycopg.errors.QueryCanceled:
+    except (psycopg.errors.QueryCanceled, psycopg.errors.InFailedSqlTransaction):
         return
     if cursor.description is not None:
         cursor.fetchall()

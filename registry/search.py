@@ -218,7 +218,7 @@ def time_limited(using: str, milliseconds: int):
     """On PostgreSQL, queries inside run in a savepoint with ``statement_timeout`` set to ``milliseconds``;
     one that runs longer is cancelled, rolled back to the savepoint, and ``TimeLimitExceeded`` is raised.
     Elsewhere (SQLite), or with ``milliseconds`` 0, no limit."""
-    return _local_settings(using, {"statement_timeout": str(int(milliseconds))} if milliseconds > 0 else {})
+    return planned(using, {}, milliseconds)
 
 
 # Planner settings that make PostgreSQL read a table either in a b-tree index's order, filtering as it goes
@@ -229,8 +229,9 @@ BY_TEXT_INDEXES = {"enable_indexscan": "off"}
 
 
 def planned(using: str, way: dict[str, str], milliseconds: int = 0):
-    """On PostgreSQL, queries inside are planned ``way`` (``IN_INDEX_ORDER`` or ``BY_TEXT_INDEXES``), and
-    cancelled past ``milliseconds`` (0: no limit) with ``TimeLimitExceeded``; elsewhere, run as they are."""
+    """On PostgreSQL, queries inside are planned ``way`` (``IN_INDEX_ORDER``, ``BY_TEXT_INDEXES``, or ``{}``:
+    as PostgreSQL chooses), and cancelled past ``milliseconds`` (0: no limit) with ``TimeLimitExceeded``;
+    elsewhere, run as they are."""
     limit = {"statement_timeout": str(int(milliseconds))} if milliseconds > 0 else {}
     return _local_settings(using, {**way, **limit})
 
