@@ -240,7 +240,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # Autocomplete (/api/v1/autocomplete/): on PostgreSQL, the later tiers of company matches of one request get
 # this many milliseconds together, and those of product matches as many; a tier past them is given up with
 # what the earlier ones found (0: no limit), so that a search box is answered at once (registry/search.py).
-# At 100,000 companies, 12 ms keep about 88% of the suggestions an unlimited search finds, at a p99 of 33 ms.
+# At 100,000 companies, 12 ms keep about 88% of the suggestions an unlimited search finds (p99: 36 ms, bench/).
 SUGGESTION_MILLISECONDS = int(os.environ.get("SUGGESTION_MILLISECONDS", "12"))
 
 # Resolution 57 indicators (/api/v1/indicators/). The national target is a policy parameter, not a figure of
