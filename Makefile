@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup db schema check fuzz bench bench-exports clean
+.PHONY: run test setup db schema check fuzz bench bench-exports bench-in-process clean
 
 run: db
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -44,6 +44,12 @@ bench: setup
 # Peak memory and time of the CSV and XLSX exports of 100,000 demo companies against the local PostgreSQL
 # (a throw-away database); writes bench/results/exports.md. E.g. BENCH_EXPORT_ARGS="--companies 10000 --products".
 BENCH_EXPORT_ARGS ?=
+# Where a request's time goes, in one process (database driver vs Python), against a database with demo data,
+# e.g. the one `make bench BENCH_ARGS="--sizes 100000 --keep"` leaves:
+# make bench-in-process DATABASE_URL=postgres://postgres@127.0.0.1:5432/miv_bench_100000
+bench-in-process: setup
+	$(PY) bench/in_process.py $(BENCH_IN_PROCESS_ARGS)
+
 bench-exports: setup
 	$(PY) bench/export_memory.py $(BENCH_EXPORT_ARGS)
 

@@ -319,17 +319,17 @@ class EndlessBody(io.RawIOBase):
         return len(buffer)
 
 
+def post_company_from(client, stream, **headers):
+    """A company POST whose body the server reads from ``stream``, with these request headers."""
+    return client.generic(
+        "POST", list_url("company"), b"", content_type="application/json", **headers, **{"wsgi.input": stream}
+    )
+
+
 def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body(world, rep):
     stream = EndlessBody()
     with nothing_written():
-        response = rep.generic(
-            "POST",
-            list_url("company"),
-            b"",
-            content_type="application/json",
-            CONTENT_LENGTH=str(50 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
-            **{"wsgi.input": stream},
-        )
+        response = post_company_from(rep, stream, CONTENT_LENGTH=str(50 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
         refused(response, 413, says="limit")
     assert stream.bytes_read == 0
 
@@ -339,14 +339,7 @@ def test_a_chunked_body_is_not_read_into_memory(world, rep):
     the request is answered as one without a body."""
     stream = EndlessBody()
     with nothing_written():
-        response = rep.generic(
-            "POST",
-            list_url("company"),
-            b"",
-            content_type="application/json",
-            HTTP_TRANSFER_ENCODING="chunked",
-            **{"wsgi.input": stream},
-        )
+        response = post_company_from(rep, stream, HTTP_TRANSFER_ENCODING="chunked")
         refused(response, 400, name="tax_code", says="required")
     assert stream.bytes_read == 0
 

@@ -1,0 +1,108 @@
+"""Where a request's time goes, in one process: ``make bench-in-process DATABASE_URL=postgres://.../miv_bench_100000``
+(a database ``bench/run.py --keep`` left, or any with demo data).
+
+For each endpoint of the benchmark's query mix (``bench/run.py``), or those named on the command line, it
+sends the paths through Django's test client (no HTTP, no gunicorn) and reports the median time of a request,
+the median time spent inside the database driver (Django's ``execute_wrapper``), what is left (Python: query
+building, filters, serializers, rendering, middleware), the p50/p99 over the paths, and the slowest paths.
+For the autocomplete it also reports how many suggestions a request answers on average (what the time
+budget, ``SUGGESTION_MILLISECONDS``, leaves out). The figures in the commit messages and the README that
+say "in one process" come from here. Medians and the split are what it is for: its p99 also catches the
+background work of a freshly loaded database (autovacuum), which the benchmark's warm-up absorbs.
+"""
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from run import query_mix  # noqa: E402
+
+from registry.wsgi import settle_long_lived_objects  # noqa: E402
+
+# Aggregates over the whole registry: seconds a request, left out unless named.
+SLOW_ENDPOINTS = {"markets", "company list + facets", "product list + facets"}
+
+
+class DatabaseTime:
+    """Seconds spent executing statements, as an ``execute_wrapper``."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def measure(client: Client, paths: list[str]) -> dict:
+    for path in paths[:5]:  # warm-up: first-request work is not the endpoint's
+        client.get(path)
+    database = DatabaseTime()
+    timings = []
+    with connection.execute_wrapper(database):
+        for path in paths:
+            database.seconds = 0.0
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started, database.seconds, path, response))
+            if response.status_code != 200:
+                sys.exit(f"{path} answered {response.status_code}")
+    totals = sorted(total for total, _, _, _ in timings)
+    return {
+        "total": statistics.median(totals),
+        "database": statistics.median(seconds for _, seconds, _, _ in timings),
+        "p99": totals[min(len(totals) - 1, int(0.99 * len(totals)))],
+        "slowest": sorted(((total, path) for total, _, path, _ in timings), reverse=True),
+        "responses": [response for _, _, _, response in timings],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("endpoints", nargs="*", help="Endpoints of the mix, by name (default: all but the slow).")
+    parser.add_argument("--samples", type=int, default=100, help="Different paths per endpoint (default 100).")
+    parser.add_argument("--slowest", type=int, default=3, help="Slowest paths to list per endpoint (default 3).")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql" or "DATABASE_URL" not in os.environ:
+        sys.exit("Set DATABASE_URL to a PostgreSQL database with demo data (bench/run.py --keep leaves one).")
+    logging.disable(logging.INFO)  # one access-log line per request would be measured too
+    mix = query_mix(os.environ["DATABASE_URL"], args.samples)
+    unknown = set(args.endpoints) - set(mix)
+    if unknown:
+        sys.exit(f"Unknown endpoints: {', '.join(sorted(unknown))}. Known: {', '.join(mix)}.")
+    settle_long_lived_objects()  # as the served app does (registry/wsgi.py)
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json")
+    print(f"{'endpoint':34} {'median ms':>9} {'database':>8} {'python':>7} {'p99 ms':>7}")
+    for name, paths in mix.items():
+        if (args.endpoints and name not in args.endpoints) or (not args.endpoints and name in SLOW_ENDPOINTS):
+            continue
+        result = measure(client, paths)
+        total, database = result["total"] * 1000, result["database"] * 1000
+        print(f"{name:34} {total:9.1f} {database:8.1f} {total - database:7.1f} {result['p99'] * 1000:7.1f}")
+        for seconds, path in result["slowest"][: args.slowest]:
+            print(f"    {seconds * 1000:7.1f} ms  {path}")
+        if name == "autocomplete":
+            answered = [len(r.json()["companies"]) + len(r.json()["products"]) for r in result["responses"]]
+            print(f"    {statistics.mean(answered):.1f} suggestions a request on average")
+
+
+if __name__ == "__main__":
+    main()
