@@ -237,15 +237,19 @@ def planned(using: str, way: dict[str, str], milliseconds: int = 0):
 
 
 class TimeBudget:
-    """Milliseconds that several queries share on PostgreSQL, from now (0: no limit)."""
+    """Milliseconds that several queries share on PostgreSQL (0: no limit), counted from the first of them:
+    what runs before (an autocomplete's first tier) does not spend it."""
 
     def __init__(self, milliseconds: int):
-        self.deadline = time.monotonic() + milliseconds / 1000 if milliseconds > 0 else None
+        self.milliseconds = milliseconds
+        self.deadline: float | None = None  # set when first asked
 
     def remaining(self) -> int | None:
         """Whole milliseconds left (0 when none are), or None without a limit."""
-        if self.deadline is None:
+        if self.milliseconds <= 0:
             return None
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.milliseconds / 1000
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
