@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from registry.plain_text import stored_text
@@ -74,7 +74,12 @@ def source_cite(*, title: str, publisher: str = "", url: str = "", published_on:
         title = stored_text(title)
     except ValidationError as error:
         raise ValidationError({"title": error.error_list}) from error
-    # Requests citing one new source at the same moment get one row, and none of them a 500.
+    # Requests citing one new source at the same moment get one row, and none of them a 500. On PostgreSQL they
+    # take turns (a lock on the title and address, held until the transaction ends): otherwise one could look
+    # after the other committed its row under the title's key and take the next key ("...-2"), a second row.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"source_cite\n{title}\n{url}"])
     for _attempt in range(5):
         existing = Source.objects.filter(title=title, url=url).first()
         if existing is not None:
