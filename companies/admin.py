@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from .admin_logging import ChangeLoggedAdminMixin
 from .models import ChangeEvent, Company, ContactPerson, ExportMarket, ExportRevenue, Province, Source
+from .services import export_markets_copy_country
 
 
 class ContactPersonInline(admin.TabularInline):
@@ -32,6 +33,11 @@ class CompanyAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["source"]
     filter_horizontal = ["representatives"]
     inlines = [ContactPersonInline, ExportMarketInline, ExportRevenueInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A market's country may have changed in its inline: the products sold there keep a copy of it.
+        export_markets_copy_country(market_ids=form.instance.export_markets.values_list("pk", flat=True))
 
 
 @admin.register(ChangeEvent)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from registry.plain_text import stored_text
@@ -320,6 +321,14 @@ def export_market_create(
     return market
 
 
+def export_markets_copy_country(*, market_ids) -> None:
+    """After the markets' country changed: copy it again into the rows of the products sold there
+    (``products.ProductExportMarket`` keeps a copy, for the product list's filter by category and market)."""
+    ExportMarket.products.through.objects.filter(exportmarket_id__in=market_ids).update(
+        country=Subquery(ExportMarket.objects.filter(pk=OuterRef("exportmarket_id")).values("country"))
+    )
+
+
 @transaction.atomic
 def export_market_update(*, market: ExportMarket, data: dict, expected_version: int | None = None) -> ExportMarket:
     company_lock(market.company_id)
@@ -327,6 +336,8 @@ def export_market_update(*, market: ExportMarket, data: dict, expected_version: 
     before = snapshot(market)
     market, changed = model_update(instance=market, fields=EXPORT_MARKET_UPDATABLE_FIELDS, data=data)
     if changed:
+        if "country" in changed:
+            export_markets_copy_country(market_ids=[market.pk])
         bump_version(Company, market.company_id)
         record_change(market, ChangeAction.UPDATE, before=before)
         record_company_products(market.company_id)  # products sold there now list another country

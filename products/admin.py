@@ -4,8 +4,8 @@ from treebeard.forms import movenodeform_factory
 
 from companies.admin_logging import ChangeLoggedAdminMixin
 
-from .models import Category, Product, Standard
-from .services import company_refresh_product_search, products_refresh_search
+from .models import Category, Product, ProductExportMarket, Standard
+from .services import company_refresh_product_search, product_markets_copy_category, products_refresh_search
 
 
 @admin.register(Category)
@@ -26,13 +26,22 @@ class StandardAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "body"]
 
 
+class ProductExportMarketInline(admin.TabularInline):
+    model = ProductExportMarket
+    fields = ["exportmarket"]
+    raw_id_fields = ["exportmarket"]
+    extra = 0
+    verbose_name = "export market"
+
+
 @admin.register(Product)
 class ProductAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "company", "category", "maturity", "miv_certified_on"]
     list_filter = ["maturity", "category", "standards"]
     search_fields = ["name", "slug", "company__name", "company__tax_code", "search_name"]
     autocomplete_fields = ["company", "source", "miv_certification_source"]
-    filter_horizontal = ["standards", "export_markets"]
+    filter_horizontal = ["standards"]
+    inlines = [ProductExportMarketInline]
     list_select_related = ["company", "category"]
 
     # Keep company search in step with product edits, as the product services do.
@@ -42,6 +51,7 @@ class ProductAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
         if form.initial.get("company"):
             company_ids.add(form.initial["company"])  # the product moved from another company
         company_refresh_product_search(company_ids=company_ids)
+        product_markets_copy_category(product_ids=[form.instance.pk])  # its category may have changed
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -64,10 +64,12 @@ class ProductFilterSet(SearchFilterSet):
         fields: list[str] = []
 
     def filter_category(self, queryset, name, value):
+        if self.form.cleaned_data.get("market"):
+            return queryset  # filter_market reads both in one index range (the planner misjudges the two together)
         return queryset.in_category(value)
 
     def filter_market(self, queryset, name, value):
-        return queryset.in_markets(value)
+        return queryset.in_markets(value, category=self.form.cleaned_data.get("category"))
 
     def filter_verified(self, queryset, name, value):
         if value:

@@ -10,10 +10,19 @@ class ProductQuerySet(SearchableQuerySet):
         """Products in the category or any of its descendants (a prefix of the materialised path)."""
         return self.filter(category__path__startswith=category.path)
 
-    def in_markets(self, country_codes: list[str]) -> "ProductQuerySet":
-        """Products sold in any of the given countries."""
-        through = self.model.export_markets.through
-        sold_there = through.objects.filter(product=OuterRef("pk"), exportmarket__country__in=country_codes)
+    def in_markets(self, country_codes: list[str], *, category=None) -> "ProductQuerySet":
+        """Products sold in any of the given countries; given a category, in it or its descendants too (with
+        the market filter, the category is read from the same index range: see ``ProductExportMarket``)."""
+        sold_there = self.model.export_markets.through.objects.filter(product=OuterRef("pk"), country__in=country_codes)
+        if category is not None:
+            # The ids as values, not a subquery: the planner then knows from its statistics how many products
+            # match. Many (machine translation sold in Germany: 7,500 of 442,000 at 100,000 companies): it reads
+            # products in name order until the page is full, 9 ms, instead of fetching and sorting every match
+            # (2,900 matches took 31 ms). Few: it fetches and sorts them.
+            tree = (
+                [category.pk] if category.is_leaf() else type(category).get_tree(category).values_list("pk", flat=True)
+            )
+            sold_there = sold_there.filter(category__in=list(tree))
         return self.filter(Exists(sold_there))
 
     def certified(self, value: bool) -> "ProductQuerySet":

@@ -5,13 +5,14 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from companies.changes import record_change, snapshot
 from companies.models import ChangeAction, Company, ExportMarket, Source
 from companies.services import company_lock, company_set_product_search_text
 from registry.services import bump_version, insert_or_refuse, lock_for_update, model_update, unique_slug
 
-from .models import Category, Product, Standard
+from .models import Category, Product, ProductExportMarket, Standard
 
 PRODUCT_UPDATABLE_FIELDS = [
     "company",
@@ -40,6 +41,24 @@ def company_refresh_product_search(*, company_ids) -> None:
         )
         text = "\n".join(dict.fromkeys(part for row in rows for part in row if part))
         company_set_product_search_text(company_id=company_id, text=text)
+
+
+def _sell_in(product: Product, export_markets: list[ExportMarket]) -> None:
+    """Make ``export_markets`` the markets the product is sold in: the rows behind ``Product.export_markets``,
+    with their copies of country and category (``ProductExportMarket``)."""
+    rows = ProductExportMarket.objects.filter(product=product)
+    rows.exclude(exportmarket__in=export_markets).delete()
+    kept = set(rows.values_list("exportmarket_id", flat=True))
+    ProductExportMarket.objects.bulk_create(
+        [ProductExportMarket.of(product, market) for market in export_markets if market.pk not in kept]
+    )
+
+
+def product_markets_copy_category(*, product_ids) -> None:
+    """After the products' category changed: copy it again into the rows of the markets they are sold in."""
+    ProductExportMarket.objects.filter(product_id__in=product_ids).update(
+        category_id=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("category_id"))
+    )
 
 
 def products_refresh_search(products) -> None:
@@ -153,7 +172,7 @@ def product_create(
     product.full_clean()
     insert_or_refuse(product, "This company already has a product with this slug; give it another name.")
     product.standards.set(standards)
-    product.export_markets.set(export_markets)
+    _sell_in(product, export_markets)
     company_refresh_product_search(company_ids=[company.pk])
     bump_version(Company, company.pk)
     record_change(product, ChangeAction.CREATE)
@@ -188,8 +207,10 @@ def product_update(
     if export_markets is not None:
         export_markets = _check_markets_belong_to(product.company, export_markets)
         if set(export_markets) != set(product.export_markets.all()):
-            product.export_markets.set(export_markets)
+            _sell_in(product, export_markets)
             relations_changed = True
+    if "category" in changed_fields:
+        product_markets_copy_category(product_ids=[product.pk])
     if relations_changed and not changed_fields:
         bump_version(Product, product.pk)  # model_update bumped it when a field changed
         product.version += 1

@@ -324,7 +324,7 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
     revenue_table = _Table(
         ExportRevenue, ["id", "company_id", "year", "country", "amount_usd", "verified"], fixed=demo_source
     )
-    product_markets = _Table(Product.export_markets.through, ["product_id", "exportmarket_id"])
+    product_markets = _Table(Product.export_markets.through, ["product_id", "exportmarket_id", "country", "category_id"])
     product_standards = _Table(Product.standards.through, ["product_id", "standard_id"])
     # Folded category names, for the products' search context.
     category_context = {category.pk: _fold_join(category.name, category.name_en) for category in categories}
@@ -347,7 +347,7 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
         market_countries: set[str] = set()
         while len(market_countries) < market_count:
             market_countries.add(draw.pick(_NEAR_MARKETS) if draw.random() < 0.7 else draw.pick(foreign))
-        market_ids = []
+        markets = []  # (id, country)
         for country in sorted(market_countries):
             market_table.add(
                 market_id,
@@ -356,7 +356,7 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
                 draw.weighted(kinds, kind_weights),
                 draw.between(max(founded_year, 2000), this_year),
             )
-            market_ids.append(market_id)
+            markets.append((market_id, country))
             market_id += 1
 
         if market_countries and max(founded_year, 2005) < this_year:
@@ -394,8 +394,8 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
                 f"{category_context[category.pk]}\n{company_search_context}",
             )
             product_texts += [search_name, product_description, category.search_name]
-            for chosen_market in market_ids[: draw.between(0, 3)]:
-                product_markets.add(product_id, chosen_market)
+            for chosen_market, country in markets[: draw.between(0, 3)]:
+                product_markets.add(product_id, chosen_market, country, category.pk)  # with their copies
             if standard_ids and draw.random() < 0.3:
                 product_standards.add(product_id, draw.pick(standard_ids))
             product_id += 1

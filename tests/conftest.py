@@ -296,6 +296,18 @@ def make_companies(make_company, make_product, standards):
 
 
 @pytest.fixture
+def admin_client(client, db):
+    """A client signed in to the admin as a superuser (``client.user``); replaces pytest-django's, which
+    does not say who the user is."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_superuser("root", "root@example.vn", None)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
 def make_user(db):
     """Factory: ``make_user("alice", represents=[company], officer=False)``. No password (hashing one costs
     a quarter of a second); sign in with ``bearer_client`` or an API key instead."""

@@ -59,3 +59,29 @@ def rank_read_statements() -> int:
     test's transaction: on PostgreSQL the read has a time limit, in a savepoint (SAVEPOINT, SET LOCAL, the
     reset, RELEASE); elsewhere none."""
     return 4 if connection.vendor == "postgresql" else 0
+
+
+def form_data(response) -> dict:
+    """The POST body an administrator's browser would send for an unchanged change form."""
+    data = {}
+    form = response.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        data[name] = (
+            [getattr(item, "pk", item) for item in value]
+            if isinstance(value, (list, tuple))
+            else getattr(value, "pk", value)
+        )
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+            data[f"{formset.prefix}-{name}"] = management.initial.get(name, management[name].value())
+        for row in formset.forms:
+            for name, field in row.fields.items():
+                value = row.initial.get(name, field.initial)
+                if value is not None:
+                    data[f"{row.prefix}-{name}"] = getattr(value, "pk", value)
+    return data

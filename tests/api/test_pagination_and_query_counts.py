@@ -226,9 +226,9 @@ def test_filtered_product_list_query_count_is_the_same_for_any_page_size(
     api_client, make_companies, page_size, django_assert_num_queries
 ):
     make_companies(BATCH)
-    # the category lookup (validating the slug), count, page (one rank of search results), standards,
-    # export markets
-    with django_assert_num_queries(5 + rank_read_statements()):
+    # the category lookup (validating the slug), its subtree's ids (with a market filter: see in_markets),
+    # count, page (one rank of search results), standards, export markets
+    with django_assert_num_queries(6 + rank_read_statements()):
         body = get_json(
             api_client,
             "product-list",
