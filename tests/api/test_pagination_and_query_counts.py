@@ -227,8 +227,8 @@ def test_filtered_product_list_query_count_is_the_same_for_any_page_size(
 ):
     make_companies(BATCH)
     # the category lookup (validating the slug), its subtree's ids (with a market filter: see in_markets),
-    # count, page (one rank of search results), standards, export markets
-    with django_assert_num_queries(6 + rank_read_statements()):
+    # count, the page's keys (one rank of search results), its rows, standards, export markets
+    with django_assert_num_queries(7 + rank_read_statements()):
         body = get_json(
             api_client,
             "product-list",
@@ -274,9 +274,9 @@ def test_filtered_company_list_query_count_is_the_same_for_any_page_size(
     api_client, make_companies, page_size, django_assert_num_queries
 ):
     make_companies(BATCH)
-    # the category lookup (validating the slug), count, page (one rank of search results; latest revenue as
-    # subqueries), export markets
-    with django_assert_num_queries(4 + rank_read_statements()):
+    # the category lookup (validating the slug), count, the page's keys (one rank of search results), its
+    # rows (latest revenue as subqueries), export markets
+    with django_assert_num_queries(5 + rank_read_statements()):
         body = get_json(
             api_client,
             "company-list",
