@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import require_redis
+
 ROOT = Path(__file__).resolve().parents[2]
 # A database of its own on the local Redis (CI runs one); keys expire with the limit's minute.
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -42,15 +44,6 @@ def run_worker(environment: dict, *arguments: str) -> list[int] | None:
     return json.loads(result.stdout.strip().splitlines()[-1]) if arguments[0] != "migrate" else None
 
 
-def redis_answers() -> bool:
-    import redis
-
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture(params=["database", "redis"])
 def worker_environment(request, tmp_path) -> dict:
     environment = {
@@ -63,11 +56,7 @@ def worker_environment(request, tmp_path) -> dict:
     if request.param == "database":  # the embedded default: counters in the cache table the migrations make
         run_worker(environment, "migrate")
     else:
-        if not redis_answers():
-            reason = f"no Redis server answers at {REDIS_URL}"
-            if os.environ.get("CI"):
-                pytest.fail(f"{reason} (CI is set, and CI runs Redis)", pytrace=False)
-            pytest.skip(reason)
+        require_redis(REDIS_URL)
         environment["REDIS_URL"] = REDIS_URL
     return environment
 
