@@ -145,8 +145,9 @@ class ProductExportMarket(models.Model):
     Each row also holds a copy of the market's country and of the product's category, so that "products of a
     category sold in a country" is one range of one index (``sold_where``), not every product sold in the
     country fetched to look at its category: at 100,000 companies that read 13,000 products to keep 1,000.
-    ``products.services`` writes the rows with their copies and keeps them in step when a product's category
-    or a market's country changes (``product_market_copies_refresh``).
+    ``products.services`` writes the rows with their copies and copies a product's new category again
+    (``product_markets_copy_category``); ``companies.services`` a market's new country
+    (``export_markets_copy_country``); the admin calls both after its edits.
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE)
