@@ -2,11 +2,11 @@
 so the API, the admin and the seed loader all pass the same rules."""
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from registry.plain_text import stored_text
@@ -321,12 +321,21 @@ def export_market_create(
     return market
 
 
+# How the apps that keep a copy of an export market's country copy it again (products: where each product is
+# sold, for its filter by category and market). They register in their AppConfig.ready, so that this module
+# needs no import of them.
+_market_country_copies: list[Callable[..., None]] = []
+
+
+def register_market_country_copy(copy: Callable[..., None]) -> None:
+    """``copy(market_ids=[...])`` is called after those markets' country changed."""
+    _market_country_copies.append(copy)
+
+
 def export_markets_copy_country(*, market_ids) -> None:
-    """After the markets' country changed: copy it again into the rows of the products sold there
-    (``products.ProductExportMarket`` keeps a copy, for the product list's filter by category and market)."""
-    ExportMarket.products.through.objects.filter(exportmarket_id__in=market_ids).update(
-        country=Subquery(ExportMarket.objects.filter(pk=OuterRef("exportmarket_id")).values("country"))
-    )
+    """After the markets' country changed: every copy of it is made again."""
+    for copy in _market_country_copies:
+        copy(market_ids=market_ids)
 
 
 @transaction.atomic

@@ -146,8 +146,8 @@ class ProductExportMarket(models.Model):
     category sold in a country" is one range of one index (``sold_where``), not every product sold in the
     country fetched to look at its category: at 100,000 companies that read 13,000 products to keep 1,000.
     ``products.services`` writes the rows with their copies and copies a product's new category again
-    (``product_markets_copy_category``); ``companies.services`` a market's new country
-    (``export_markets_copy_country``); the admin calls both after its edits.
+    (``product_markets_copy_category``) and a market's new country (``product_markets_copy_country``, which
+    ``companies.services`` calls after a change of country); the admin calls both after its edits.
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE)
@@ -166,7 +166,11 @@ class ProductExportMarket(models.Model):
     class Meta:
         db_table = "products_product_export_markets"  # the table Django made for the field before it had a model
         unique_together = [("product", "exportmarket")]
-        indexes = [models.Index(fields=["country", "category", "product"], name="product_market_sold_where")]
+        indexes = [
+            models.Index(fields=["country", "category", "product"], name="product_market_sold_where"),
+            # "Products sold in this market" from the index alone (a market's products, deleting a market).
+            models.Index(fields=["exportmarket", "product"], name="product_market_by_market"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product_id} in {self.country}"

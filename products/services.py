@@ -45,12 +45,21 @@ def company_refresh_product_search(*, company_ids) -> None:
 
 def _sell_in(product: Product, export_markets: list[ExportMarket]) -> None:
     """Make ``export_markets`` the markets the product is sold in: the rows behind ``Product.export_markets``,
-    with their copies of country and category (``ProductExportMarket``)."""
+    with their copies of country and category (``ProductExportMarket``). The company's lock is held: the
+    markets are read again for their country as stored now, not as the caller read it before the lock (a
+    market whose country changed in between would be copied with the old one; one deleted is left out)."""
     rows = ProductExportMarket.objects.filter(product=product)
     rows.exclude(exportmarket__in=export_markets).delete()
-    kept = set(rows.values_list("exportmarket_id", flat=True))
-    ProductExportMarket.objects.bulk_create(
-        [ProductExportMarket.of(product, market) for market in export_markets if market.pk not in kept]
+    kept = rows.values_list("exportmarket_id", flat=True)
+    added = ExportMarket.objects.filter(pk__in=[market.pk for market in export_markets]).exclude(pk__in=kept)
+    ProductExportMarket.objects.bulk_create([ProductExportMarket.of(product, market) for market in added])
+
+
+def product_markets_copy_country(*, market_ids) -> None:
+    """After the markets' country changed: copy it again into the rows of the products sold there (registered
+    with ``companies.services.register_market_country_copy``)."""
+    ProductExportMarket.objects.filter(exportmarket_id__in=market_ids).update(
+        country=Subquery(ExportMarket.objects.filter(pk=OuterRef("exportmarket_id")).values("country"))
     )
 
 

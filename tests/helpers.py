@@ -103,3 +103,16 @@ def require_redis(url: str) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI is set, and CI runs Redis)", pytrace=False)
         pytest.skip(reason)
+
+
+def stale_market_copies() -> list[tuple]:
+    """Rows saying where a product is sold whose copies (``ProductExportMarket``: the market's country, the
+    product's category) differ from what they copy: (product, market's country, copied country, product's
+    category, copied category)."""
+    from products.models import ProductExportMarket
+
+    return [
+        (row.product.name, row.exportmarket.country.code, row.country, row.product.category_id, row.category_id)
+        for row in ProductExportMarket.objects.select_related("product", "exportmarket")
+        if (row.country, row.category_id) != (row.exportmarket.country.code, row.product.category_id)
+    ]

@@ -7,6 +7,11 @@ import django.db.models.deletion
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
+OLD_BY_MARKET_INDEX = "products_product_export_markets_market_product"
+CREATE_OLD_BY_MARKET_INDEX = (
+    f"CREATE INDEX {OLD_BY_MARKET_INDEX} ON products_product_export_markets (exportmarket_id, product_id)"
+)
+
 
 def copy_country_and_category(apps, schema_editor):
     ProductExportMarket = apps.get_model("products", "ProductExportMarket")
@@ -25,6 +30,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # 0007's index by market, made with SQL, becomes the model's (SQLite rebuilds the table below to add
+        # the columns, and a rebuilt table keeps only the indexes the model declares). Dropped first, so that
+        # going back recreates it after the table's last rebuild.
+        migrations.RunSQL(f"DROP INDEX IF EXISTS {OLD_BY_MARKET_INDEX}", CREATE_OLD_BY_MARKET_INDEX),
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.CreateModel(
@@ -100,5 +109,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="productexportmarket",
             index=models.Index(fields=["country", "category", "product"], name="product_market_sold_where"),
+        ),
+        migrations.AddIndex(
+            model_name="productexportmarket",
+            index=models.Index(fields=["exportmarket", "product"], name="product_market_by_market"),
         ),
     ]

@@ -3,10 +3,11 @@ from django.core.management import call_command
 from stdnum.vn import mst
 
 from companies.models import Company, ExportMarket, ExportRevenue
-from products.models import Product
+from products.models import Product, ProductExportMarket
 from products.services import company_refresh_product_search
 from seeds.demo import DEMO_SOURCE_KEY, generate_demo_data, remove_demo_data
 from seeds.loader import load_seed_data
+from tests.helpers import stale_market_copies
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,8 @@ def test_demo_rows_carry_the_search_texts_the_models_compute():
             "search_body": product.search_body,
             "search_context": product.search_context,
         }
+    assert ProductExportMarket.objects.filter(product__company__in=companies).exists()
+    assert stale_market_copies() == []  # the loader writes the copies a product's markets keep
     company_refresh_product_search(company_ids=stored_product_texts)
     refreshed = dict(Company.objects.filter(pk__in=stored_product_texts).values_list("pk", "search_products"))
     assert refreshed == stored_product_texts
