@@ -5,7 +5,7 @@ from treebeard.forms import movenodeform_factory
 from companies.admin_logging import ChangeLoggedAdminMixin
 
 from .models import Category, Product, ProductExportMarket, Standard
-from .services import company_refresh_product_search, product_markets_copy_category, products_refresh_search
+from .services import company_refresh_product_search, product_markets_copy_again, products_refresh_search
 
 
 @admin.register(Category)
@@ -51,7 +51,7 @@ class ProductAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
         if form.initial.get("company"):
             company_ids.add(form.initial["company"])  # the product moved from another company
         company_refresh_product_search(company_ids=company_ids)
-        product_markets_copy_category(product_ids=[form.instance.pk])  # its category may have changed
+        product_markets_copy_again(product_ids=[form.instance.pk])  # its category may have changed
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -145,9 +145,9 @@ class ProductExportMarket(models.Model):
     Each row also holds a copy of the market's country and of the product's category, so that "products of a
     category sold in a country" is one range of one index (``sold_where``), not every product sold in the
     country fetched to look at its category: at 100,000 companies that read 13,000 products to keep 1,000.
-    ``products.services`` writes the rows with their copies and copies a product's new category again
-    (``product_markets_copy_category``) and a market's new country (``product_markets_copy_country``, which
-    ``companies.services`` calls after a change of country); the admin calls both after its edits.
+    ``products.services`` writes the rows with their copies and copies them again after a product's category
+    or a market's country changed (``product_markets_copy_again``, which ``companies.services`` calls after a
+    change of country); the admin does the same after its edits.
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE)
@@ -177,11 +177,15 @@ class ProductExportMarket(models.Model):
 
     @classmethod
     def of(cls, product: Product, market) -> "ProductExportMarket":
-        """The row for ``product`` sold in ``market``, with its copies."""
-        return cls(product=product, exportmarket=market, country=str(market.country), category_id=product.category_id)
+        """The row for ``product`` sold in ``market``, with its copies (for ``bulk_create``)."""
+        row = cls(product=product, exportmarket=market)
+        row.take_copies()
+        return row
 
-    def save(self, *args, **kwargs):
-        # Rows saved one by one (the admin's inline) take their copies here; the services build them with of().
+    def take_copies(self) -> None:
         self.country = str(self.exportmarket.country)
         self.category_id = self.product.category_id
+
+    def save(self, *args, **kwargs):
+        self.take_copies()  # rows saved one by one: the admin's inline
         super().save(*args, **kwargs)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 
 from companies.changes import record_change, snapshot
 from companies.models import ChangeAction, Company, ExportMarket, Source
@@ -55,18 +55,13 @@ def _sell_in(product: Product, export_markets: list[ExportMarket]) -> None:
     ProductExportMarket.objects.bulk_create([ProductExportMarket.of(product, market) for market in added])
 
 
-def product_markets_copy_country(*, market_ids) -> None:
-    """After the markets' country changed: copy it again into the rows of the products sold there (registered
-    with ``companies.services.register_market_country_copy``)."""
-    ProductExportMarket.objects.filter(exportmarket_id__in=market_ids).update(
-        country=Subquery(ExportMarket.objects.filter(pk=OuterRef("exportmarket_id")).values("country"))
-    )
-
-
-def product_markets_copy_category(*, product_ids) -> None:
-    """After the products' category changed: copy it again into the rows of the markets they are sold in."""
-    ProductExportMarket.objects.filter(product_id__in=product_ids).update(
-        category_id=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("category_id"))
+def product_markets_copy_again(*, product_ids=(), market_ids=()) -> None:
+    """After these products' category or these markets' country changed: copy both again into the rows that
+    say where the products are sold, or what is sold in the markets (``ProductExportMarket``). Registered with
+    ``companies.services.register_market_country_copy`` for a market's new country."""
+    ProductExportMarket.objects.filter(Q(product_id__in=product_ids) | Q(exportmarket_id__in=market_ids)).update(
+        country=Subquery(ExportMarket.objects.filter(pk=OuterRef("exportmarket_id")).values("country")),
+        category_id=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("category_id")),
     )
 
 
@@ -219,7 +214,7 @@ def product_update(
             _sell_in(product, export_markets)
             relations_changed = True
     if "category" in changed_fields:
-        product_markets_copy_category(product_ids=[product.pk])
+        product_markets_copy_again(product_ids=[product.pk])
     if relations_changed and not changed_fields:
         bump_version(Product, product.pk)  # model_update bumped it when a field changed
         product.version += 1

@@ -6,9 +6,9 @@ from django.core.cache.backends import redis
 
 class RedisCacheClient(redis.RedisCacheClient):
     """Django makes a ``redis.Redis`` for every call, and redis-py fills each new one's table of response
-    callbacks (0.3-0.7 ms on the benchmark machine): every request paid it twice for its rate limit (read
-    the client's recent requests, write them back), a cached indicators page five times more. A client holds
-    no connection of its own (its pool does) and may be shared by threads, so one per pool serves every call."""
+    callbacks: every request paid it twice for its rate limit (read the client's recent requests, write them
+    back), a cached indicators page seven times. A client holds no connection of its own (its pool does) and
+    may be shared by threads, so one per pool serves every call."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

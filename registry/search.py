@@ -145,7 +145,8 @@ class SearchableQuerySet(QuerySet):
         # The ranks are read as keys alone; the rows, with their joins and prefetches, in one query at the end.
         # A rank read with its joins was planned from the estimate of the text conditions together, a few
         # rows where there were thousands: "tri tue nhan tao" (7,000 names) joined the province table in a
-        # nested loop over every match, 60 ms of its 90, before the sort kept 20.
+        # nested loop over every match, 58 ms of its 89, before the sort kept 20 (EXPLAIN ANALYZE on the
+        # database `make bench BENCH_ARGS="--sizes 100000 --keep"` leaves).
         keys_in_model_order = self.order_by(*self._in_model_order()).values_list("pk", flat=True)
         keys, skip = [], start  # skip: rows of the current rank before the slice
         for tier in self._rank_tiers:
