@@ -150,8 +150,9 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
         ]
         indexes = [
             # The default order: a page of a list filtered by a frequent condition is read in this order,
-            # stopping after the page, instead of sorting every match.
-            models.Index(fields=["name", "tax_code"]),
+            # stopping after the page, instead of sorting every match. It holds the folded names and the
+            # status too, so that a search's name ranks are read from it alone (registry.search).
+            models.Index(fields=["name", "tax_code"], include=["id", "search_name", "status"], name="company_in_order"),
             models.Index(fields=["province", "name"]),
             models.Index(fields=["founded_year"]),
             models.Index(fields=["verification"]),

@@ -162,6 +162,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;",
     }
+    # The covering indexes' extra columns (for PostgreSQL's index-only reads, registry.search) are left out on
+    # SQLite, which has no such indexes: the index on the key columns is what it needs.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 elif (
     DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DATABASE_JIT", "off") == "off"
 ):

@@ -122,6 +122,14 @@ def test_a_phrase_does_not_span_two_stored_names(make_company):
     assert not Company.objects.search("|").exists()
 
 
+def test_a_phrase_that_begins_with_a_short_word_ranks_first_only_at_a_words_start(make_company):
+    # "5g" alone matches only at a word's start; the phrase it begins must too, for the top rank.
+    inside = make_company(name="Công ty X5G Camera", description_vi="Thiết bị 5G.")
+    at_start = make_company(name="Công ty 5G Camera")
+    ranks = dict(Company.objects.search("5g camera").values_list("pk", "search_rank"))
+    assert ranks == {at_start.pk: 2, inside.pk: 0}  # "5g" begins no word of the other's name
+
+
 def test_company_search_follows_a_renamed_product(api_client, registry):
     product_update(product=registry["accounting"], data={"name": "Hóa đơn điện tử MISA"})
 

@@ -2,6 +2,7 @@
 slice, wherever it starts and ends, holds exactly the rows that sorting every match by rank, then by the
 model's order, would put there; the same when reading a rank runs out of time and it is read another way."""
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -9,6 +10,8 @@ from django.db import connection
 
 import registry.search
 from companies.models import Company
+from companies.selectors import company_list
+from products.selectors import product_list
 from registry.search import TimeLimitExceeded
 from tests.helpers import tax_codes
 
@@ -79,12 +82,14 @@ def test_a_slice_has_the_querysets_prefetches_and_a_plain_queryset_otherwise(ran
     ("plan", "walk_in_time", "ways"),
     [
         # PostgreSQL read the rank in name order: then through the text indexes.
-        ("Limit -> Index Scan using companies_c_name_d4aae5_idx on companies_company", None, ["text indexes"]),
-        # It read the rank through the text indexes: in name order next, then the text indexes with no limit.
+        ("Limit -> Index Scan using company_in_order on companies_company", None, ["text indexes"]),
+        # It read the rank through the text indexes, or scanned the table and sorted: in name order next, then
+        # the text indexes with no limit.
         ("Limit -> Sort -> Bitmap Heap Scan on companies_company", False, ["name order", "text indexes"]),
         ("Limit -> Sort -> Bitmap Heap Scan on companies_company", True, ["name order"]),
+        ("Limit -> Sort -> Seq Scan on companies_company", True, ["name order"]),
     ],
-    ids=["walked", "bitmaps-then-walk-out-of-time", "bitmaps-then-walk-in-time"],
+    ids=["walked", "bitmaps-then-walk-out-of-time", "bitmaps-then-walk-in-time", "scan-then-walk-in-time"],
 )
 def test_a_rank_that_runs_out_of_time_is_read_the_other_way(ranked_firms, monkeypatch, plan, walk_in_time, ways):
     first_tries, tried, settings_seen = [], [], []
@@ -123,3 +128,68 @@ def test_a_rank_that_runs_out_of_time_is_read_the_other_way(ranked_firms, monkey
         with connection.cursor() as cursor:  # the settings ended with the read
             cursor.execute("SHOW enable_indexscan")
             assert cursor.fetchone()[0] == "on"
+
+
+def test_a_name_rank_read_from_an_index_alone_has_no_time_limit(ranked_firms, monkeypatch):
+    # Such a read costs one pass over the index at most (registry.search.SearchableQuerySet._read_rank).
+    plans = []
+
+    def explained(queryset):
+        plans.append(str(queryset.query))
+        return "Limit -> Index Only Scan using company_in_order on companies_company"
+
+    def no_limit_expected(*args, **kwargs):
+        raise AssertionError("a time limit or planner settings")
+
+    monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", explained)
+    monkeypatch.setattr(registry.search, "time_limited", no_limit_expected)
+    monkeypatch.setattr(registry.search, "planned", no_limit_expected)
+    by_relevance = Company.objects.search(QUERY).by_relevance()
+    assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]  # ranks 2 and 1
+    assert len(plans) == 2
+
+
+@pytest.mark.parametrize(
+    "filtered",
+    [
+        lambda companies: companies.search(QUERY).exclude(name="Công ty D Giải pháp số"),
+        lambda companies: companies.exclude(name="Công ty D Giải pháp số").search(QUERY),
+        lambda companies: companies.search(QUERY) | companies.filter(name="Công ty Không Liên Quan"),
+    ],
+    ids=["filtered-after-the-search", "filtered-before", "combined"],
+)
+def test_every_slice_of_a_filtered_search_equals_the_one_query_order(ranked_firms, filtered):
+    # The ranks are read from the queryset as it was before the search unless it was filtered after it.
+    expected = [
+        company.name for company in filtered(Company.objects.all()).order_by("-search_rank", "name", "tax_code", "pk")
+    ]
+    by_relevance = filtered(Company.objects.all()).by_relevance()
+    for start in range(len(expected) + 1):
+        for stop in range(start, len(expected) + 2):
+            assert [company.name for company in by_relevance[start:stop]] == expected[start:stop], (start, stop)
+
+
+@pytest.mark.parametrize(
+    ("listed", "covered"),
+    [
+        # The covering indexes on the models' order (company_in_order, product_in_order) hold these.
+        (
+            company_list,
+            {("companies_company", column) for column in ("id", "name", "tax_code", "search_name", "status")},
+        ),
+        (
+            product_list,
+            {("products_product", column) for column in ("id", "name", "search_name", "company_id")}
+            | {("companies_company", "id"), ("companies_company", "status")},
+        ),
+    ],
+)
+def test_the_name_ranks_read_only_columns_the_order_index_holds(listed, covered):
+    searched = listed(None).search("giai phap so").by_relevance()
+    keys_in_model_order, tiers, in_index = searched._ranks()
+    assert in_index == 2
+    for tier in tiers[:in_index]:
+        sql = str(keys_in_model_order.filter(tier)[:20].query)
+        assert set(re.findall(r'"(\w+)"\."(\w+)"', sql)) <= covered, sql
+    # The rest also reads the other text columns: from the table.
+    assert '"search_body"' in str(keys_in_model_order.filter(tiers[-1]).query)
