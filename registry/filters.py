@@ -155,7 +155,11 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset.search(value)
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.form.cleaned_data.get("search") and not self.form.cleaned_data.get("ordering"):
+        # The search goes last: its ranks of results are then read from the queryset the other filters made,
+        # the ranks of names from the order index alone (registry.search.SearchableQuerySet).
+        chosen = self.form.cleaned_data
+        for name in [*(name for name in chosen if name != "search"), "search"]:
+            queryset = self.filters[name].filter(queryset, chosen.get(name))
+        if chosen.get("search") and not chosen.get("ordering"):
             queryset = queryset.by_relevance()
         return queryset

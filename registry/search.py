@@ -28,6 +28,8 @@ SHORTEST_INFIX = 3
 # How long reading one rank of search results in the model's order may take before the rank is read through
 # the trigram indexes instead (``SearchableQuerySet``).
 RANK_WALK_MILLISECONDS = 30
+# How long scanning for a capped count of search results may take before the trigram indexes count them.
+COUNT_SCAN_MILLISECONDS = 12
 
 
 def word_start_in(column: str, term: str) -> Q:
@@ -230,6 +232,24 @@ class SearchableQuerySet(QuerySet):
             return list(rows)
 
 
+    def count(self) -> int:
+        """A capped count of search results (a slice: ``api.pagination.count_up_to``) is first read by scanning
+        the table until there are enough rows, for ``COUNT_SCAN_MILLISECONDS``: that finds a common word's
+        1,001 matches at once. Past that time the matches are few, and the trigram indexes find them.
+        PostgreSQL's own choice misses the first case: it multiplies the shares of several common words and
+        takes them for rare, then builds every word's bitmap ("an ninh mang" on products: 70 ms, where the
+        scan counts in 11)."""
+        if self._rank_tiers is None or not self.query.is_sliced:
+            return super().count()
+        try:
+            with planned(self.db, SCANNING, COUNT_SCAN_MILLISECONDS):
+                return super().count()
+        except TimeLimitExceeded:
+            pass
+        with planned(self.db, BY_TEXT_INDEXES):
+            return super().count()
+
+
 # Longest text the autocomplete accepts: a name typed so far, not a document.
 MAX_SUGGESTION_QUERY_LENGTH = 100
 
@@ -283,6 +303,8 @@ IN_INDEX_ORDER = {
     "max_parallel_workers_per_gather": "0",
 }
 BY_TEXT_INDEXES = {"enable_indexscan": "off", "enable_seqscan": "off"}
+# Scanning a table (a count's rows in no order) until there are enough rows: no bitmap scans.
+SCANNING = {"enable_bitmapscan": "off"}
 
 
 def planned(using: str, way: dict[str, str], milliseconds: int = 0):

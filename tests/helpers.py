@@ -1,9 +1,11 @@
 """Small assertions shared by the API tests."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 
@@ -57,11 +59,15 @@ def registry_changes(before: dict, *, ignore=()) -> dict:
     return changes
 
 
-def rank_read_statements() -> int:
-    """Statements around each rank of search results that a page reads (``registry.search``), inside a
-    test's transaction: on PostgreSQL the read has a time limit, in a savepoint (SAVEPOINT, SET LOCAL, the
-    reset, RELEASE); elsewhere none."""
-    return 4 if connection.vendor == "postgresql" else 0
+@contextmanager
+def assert_selects(expected: int):
+    """Exactly ``expected`` queries (SELECT statements) run inside. On PostgreSQL a search also sends, around
+    some of its reads and as their plans decide, EXPLAIN, a savepoint and planner settings
+    (``registry.search``): statements, not queries of the page."""
+    with CaptureQueriesContext(connection) as captured:
+        yield
+    selects = [query["sql"] for query in captured if query["sql"].startswith("SELECT")]
+    assert len(selects) == expected, "\n\n".join(selects)
 
 
 def form_data(response) -> dict:

@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 
 import registry.search
+from api.pagination import count_up_to
+from companies.filters import CompanyFilterSet
 from companies.models import Company
 from companies.selectors import company_list
 from products.selectors import product_list
@@ -193,3 +195,40 @@ def test_the_name_ranks_read_only_columns_the_order_index_holds(listed, covered)
         assert set(re.findall(r'"(\w+)"\."(\w+)"', sql)) <= covered, sql
     # The rest also reads the other text columns: from the table.
     assert '"search_body"' in str(keys_in_model_order.filter(tiers[-1]).query)
+
+
+def test_the_search_is_the_last_filter_so_its_name_ranks_read_the_order_index(ranked_firms):
+    # Whatever the order of the parameters and of the filters, the others filter first (registry.filters).
+    for params in ({"search": QUERY, "province": "01"}, {"province": "01", "search": QUERY}):
+        filterset = CompanyFilterSet(params, queryset=company_list(None))
+        assert filterset.is_valid(), filterset.errors
+        _keys, _tiers, in_index = filterset.qs._ranks()
+        assert in_index == 2
+        assert [company.name for company in filterset.qs[0:20]] == sorted_in_one_query()
+
+
+@pytest.mark.parametrize("scan_in_time", [True, False])
+def test_a_capped_count_of_a_search_scans_first_then_counts_by_the_text_indexes(
+    ranked_firms, monkeypatch, scan_in_time
+):
+    tried = []
+    real_planned = registry.search.planned
+
+    @contextmanager
+    def watched_planned(using, way, milliseconds=0):
+        tried.append(("scan", milliseconds) if way == registry.search.SCANNING else ("text indexes", milliseconds))
+        if tried[-1][0] == "scan" and not scan_in_time:
+            raise TimeLimitExceeded
+        with real_planned(using, way, milliseconds):
+            yield
+
+    monkeypatch.setattr(registry.search, "planned", watched_planned)
+    searched = Company.objects.search(QUERY)
+    assert count_up_to(searched, 1000) == len(sorted_in_one_query()) == 11
+    scanned = ("scan", registry.search.COUNT_SCAN_MILLISECONDS)
+    assert tried == ([scanned] if scan_in_time else [scanned, ("text indexes", 0)])
+    # A count that is not capped, or not of a search, is PostgreSQL's own.
+    tried.clear()
+    assert searched.count() == 11
+    assert Company.objects.all()[:5].count() == 5
+    assert tried == []
