@@ -66,8 +66,8 @@ def term_in(column: str, term: str) -> Q:
 def search_queryset(queryset: QuerySet, query: str, *, columns: list[str]) -> QuerySet:
     """Rows where every folded word of ``query`` occurs in one of ``columns`` (the first holds the names),
     annotated with ``search_rank``: 2 when the whole phrase is in the name (at a word's start if its first
-    word is shorter than ``SHORTEST_INFIX``), 1 when every word is, 0 otherwise. A ``SearchableQuerySet`` is then
-    ordered by it with ``by_relevance()``."""
+    word is shorter than ``SHORTEST_INFIX``), 1 when every word is, 0 otherwise. A ``SearchableQuerySet``
+    is then ordered by it with ``by_relevance()``."""
     query = query[:MAX_SEARCH_LENGTH]
     terms = search_terms(query)
     if not terms:
@@ -230,7 +230,6 @@ class SearchableQuerySet(QuerySet):
                 pass
         with planned(self.db, BY_TEXT_INDEXES):
             return list(rows)
-
 
     def count(self) -> int:
         """A capped count of search results (a slice: ``api.pagination.count_up_to``) is first read by scanning
