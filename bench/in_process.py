@@ -9,11 +9,19 @@ For the autocomplete it also reports how many suggestions a request answers on a
 budget, ``SUGGESTION_MILLISECONDS``, leaves out). The figures in the commit messages and the README that
 say "in one process" come from here. Medians and the split are what it is for: its p99 also catches the
 background work of a freshly loaded database (autovacuum), which the benchmark's warm-up absorbs.
+
+With ``--profile`` it runs each endpoint's paths once more under cProfile and splits the time by stage
+(``profile_stages``: django-filter, reading the object or the page with its count, the serializers, JSON
+rendering; the rest is Django, DRF and the middleware around the view), and says how much of all of it was
+inside the database driver. cProfile slows Python down more than the driver's wait, so these are shares of
+the profiled time, not milliseconds of an unprofiled request.
 """
 
 import argparse
+import cProfile
 import logging
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -75,11 +83,47 @@ def measure(client: Client, paths: list[str]) -> dict:
     }
 
 
+def profile_stages() -> list[tuple[str, object]]:
+    """The stages of a request, each by the function that runs it: the time spent inside it, callees
+    included. The rest is Django, DRF and the middleware around the view."""
+    from rest_framework import generics, renderers, serializers
+
+    return [
+        ("filters (django-filter, its form)", generics.GenericAPIView.filter_queryset),
+        ("the object (ORM, driver)", generics.GenericAPIView.get_object),
+        ("count and page rows (ORM, driver)", generics.GenericAPIView.paginate_queryset),
+        ("serializers", serializers.BaseSerializer.data.fget),
+        ("JSON", renderers.JSONRenderer.render),
+    ]
+
+
+def profile_split(client: Client, paths: list[str]) -> list[tuple[str, float]]:
+    """Shares of the profiled time of ``paths``: in each of ``profile_stages()`` (callees included), around
+    the view, and, of all of it, in the database driver (wherever it was called from)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in paths:
+        client.get(path)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    functions = stats.stats  # (file, first line, name) -> (calls, primitive calls, self, cumulative, callers)
+    total = stats.total_tt or 1.0
+    shares = []
+    for stage, function in profile_stages():
+        code = function.__code__
+        cumulative = functions.get((code.co_filename, code.co_firstlineno, code.co_name), (0, 0, 0, 0.0))[3]
+        shares.append((stage, cumulative / total))
+    driver = sum(timing[2] for (filename, _line, _name), timing in functions.items() if "/psycopg/" in filename)
+    around = 1.0 - sum(share for _stage, share in shares)
+    return [*shares, ("around the view (Django, DRF, middleware)", around), ("of all: database driver", driver / total)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("endpoints", nargs="*", help="Endpoints of the mix, by name (default: all but the slow).")
     parser.add_argument("--samples", type=int, default=100, help="Different paths per endpoint (default 100).")
     parser.add_argument("--slowest", type=int, default=3, help="Slowest paths to list per endpoint (default 3).")
+    parser.add_argument("--profile", action="store_true", help="Also split each endpoint's time under cProfile.")
     args = parser.parse_args()
     if connection.vendor != "postgresql" or "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a PostgreSQL database with demo data (bench/run.py --keep leaves one).")
@@ -102,6 +146,9 @@ def main() -> None:
         if name == "autocomplete":
             answered = [len(r.json()["companies"]) + len(r.json()["products"]) for r in result["responses"]]
             print(f"    {statistics.mean(answered):.1f} suggestions a request on average")
+        if args.profile:
+            shares = profile_split(client, paths)
+            print("    profiled: " + ", ".join(f"{part} {share:.0%}" for part, share in shares if share >= 0.005))
 
 
 if __name__ == "__main__":

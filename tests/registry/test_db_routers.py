@@ -447,7 +447,11 @@ def test_replica_urls_become_replica_aliases_with_the_primarys_options():
     assert (second["HOST"], second["USER"]) == ("replica-b.example", "reader")
     for replica in (first, second):
         assert replica["ENGINE"] == "django.db.backends.postgresql"
-        assert replica["OPTIONS"]["options"] == databases["default"]["OPTIONS"]["options"] == "-c jit=off"
+        assert (
+            replica["OPTIONS"]["options"]
+            == databases["default"]["OPTIONS"]["options"]
+            == "-c jit=off -c parallel_setup_cost=10000"
+        )
         assert replica["TEST"] == {"MIRROR": "default"}  # tests read the test database through the replica
         assert replica["CONN_MAX_AGE"] == databases["default"]["CONN_MAX_AGE"]
     assert second["OPTIONS"]["sslmode"] == "require"
