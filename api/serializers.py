@@ -107,10 +107,14 @@ class CompanyBriefSerializer(OutputSerializer):
 
 @extend_schema_field({"type": "array", "items": COUNTRY_CODE_SCHEMA})
 class CountryCodesField(serializers.Field):
-    """The sorted, distinct ISO alpha-2 codes of a (prefetched) set of export markets."""
+    """The sorted, distinct ISO alpha-2 codes of export markets, from the ``market_countries`` annotation
+    (comma-joined codes: ``companies.querysets.joined_countries``)."""
 
-    def to_representation(self, markets):
-        return sorted({market.country.code for market in markets.all()})
+    def __init__(self, **kwargs):
+        super().__init__(source="market_countries", **kwargs)
+
+    def to_representation(self, codes: str):
+        return sorted(set(codes.split(","))) if codes else []
 
 
 class LatestExportRevenueSerializer(serializers.Serializer):
@@ -124,7 +128,6 @@ class CompanySerializer(OutputSerializer):
         source="is_verified", help_text="Whether a ministry officer verified the company."
     )
     markets = CountryCodesField(
-        source="export_markets",
         help_text="ISO 3166-1 alpha-2 codes of the foreign countries the company is present in.",
     )
     latest_export_revenue = serializers.SerializerMethodField(
@@ -273,9 +276,7 @@ class ProductSerializer(OutputSerializer):
     certified = serializers.BooleanField(source="is_certified", help_text='Certified as a "Make in Vietnam" product.')
     certified_on = serializers.DateField(source="miv_certified_on", allow_null=True)
     certification_source = SourceSerializer(source="miv_certification_source", allow_null=True)
-    markets = CountryCodesField(
-        source="export_markets", help_text="ISO 3166-1 alpha-2 codes of the foreign countries the product is sold in."
-    )
+    markets = CountryCodesField(help_text="ISO 3166-1 alpha-2 codes of the foreign countries the product is sold in.")
     source = SourceSerializer(allow_null=True)
 
     class Meta:

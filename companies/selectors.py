@@ -96,10 +96,8 @@ def company_list(viewer=None) -> QuerySet[Company]:
         companies_visible_to(viewer)
         .select_related("province")
         .with_latest_export_revenue()
+        .with_market_countries()
         .defer("search_name", "search_body", "search_products")
-        .prefetch_related(
-            Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country").order_by())
-        )
     )
 
 
@@ -115,6 +113,7 @@ def company_detail(viewer=None) -> QuerySet[Company]:
         companies_visible_to(viewer)
         .select_related("province", "source")
         .with_latest_export_revenue()
+        .with_market_countries()
         .defer("search_name", "search_body", "search_products")
         .prefetch_related(
             Prefetch("products", queryset=product.objects.select_related("category")),

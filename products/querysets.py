@@ -2,6 +2,7 @@
 
 from django.db.models import Exists, OuterRef
 
+from companies.querysets import joined_countries
 from registry.search import SearchableQuerySet, search_queryset
 
 
@@ -25,6 +26,13 @@ class ProductQuerySet(SearchableQuerySet):
             )
             sold_there = sold_there.filter(category__in=list(tree))
         return self.filter(Exists(sold_there))
+
+    def with_market_countries(self) -> "ProductQuerySet":
+        """Annotate ``market_countries``: the countries the product is sold in (``joined_countries``), from
+        the copies of its markets' countries that ``ProductExportMarket`` keeps, as the market filter does."""
+        return self.annotate(
+            market_countries=joined_countries(self.model.export_markets.through.objects.all(), of="product")
+        )
 
     def certified(self, value: bool) -> "ProductQuerySet":
         return self.filter(miv_certified_on__isnull=not value)

@@ -1,9 +1,8 @@
 """Reads of the products domain: querysets that already load what their serializers show."""
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
-from companies.models import ExportMarket
 from companies.selectors import companies_represented_by, company_visible_to
 from registry.search import TimeBudget, name_suggestions
 
@@ -16,10 +15,8 @@ def product_list(viewer=None) -> QuerySet[Product]:
     return (
         Product.objects.filter(company_visible_to(viewer))
         .select_related("company", "category", "source", "miv_certification_source")
-        .prefetch_related(
-            "standards",
-            Prefetch("export_markets", queryset=ExportMarket.objects.only("id", "company_id", "country")),
-        )
+        .with_market_countries()
+        .prefetch_related("standards")
     )
 
 

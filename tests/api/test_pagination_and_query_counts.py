@@ -213,8 +213,8 @@ def test_product_list_query_count_is_the_same_for_any_page_size(
     api_client, make_companies, page_size, django_assert_num_queries
 ):
     make_companies(BATCH)
-    # count, page (company, category and sources joined), standards, export markets
-    with django_assert_num_queries(4):
+    # count, page (company, category and sources joined, market countries as a subquery), standards
+    with django_assert_num_queries(3):
         body = get_json(api_client, "product-list", {"page_size": page_size})
     assert (body["count"], body["count_capped"]) == (2 * BATCH, False)
     assert len(body["results"]) == min(page_size, 2 * BATCH)
@@ -225,8 +225,8 @@ def test_product_list_query_count_is_the_same_for_any_page_size(
 def test_filtered_product_list_query_count_is_the_same_for_any_page_size(api_client, make_companies, page_size):
     make_companies(BATCH)
     # the category lookup (validating the slug), its subtree's ids (with a market filter: see in_markets),
-    # count, the page's keys (one rank of search results), its rows, standards, export markets
-    with assert_selects(7):
+    # count, the page's keys (one rank of search results), its rows (with their market countries), standards
+    with assert_selects(6):
         body = get_json(
             api_client,
             "product-list",
@@ -271,8 +271,8 @@ def test_export_revenue_list_query_count_is_the_same_for_any_page_size(
 def test_filtered_company_list_query_count_is_the_same_for_any_page_size(api_client, make_companies, page_size):
     make_companies(BATCH)
     # the category lookup (validating the slug), count, the page's keys (one rank of search results), its
-    # rows (latest revenue as subqueries), export markets
-    with assert_selects(5):
+    # rows (latest revenue and market countries as subqueries)
+    with assert_selects(4):
         body = get_json(
             api_client,
             "company-list",

@@ -3,6 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from companies.models import MarketKind
+from companies.services import export_market_create
+from products.services import product_update
 from tests.conftest import DANANG_SOFT, MISA
 from tests.helpers import get_json, product_names
 
@@ -35,6 +38,19 @@ def test_uncertified_product(api_client, registry):
     assert row["certified"] is False
     assert row["certified_on"] is None
     assert row["certification_source"] is None
+
+
+def test_markets_are_distinct_country_codes(api_client, registry, source, make_product):
+    # Sold through the maker's sales and its office in Japan: one code; sold nowhere: an empty list.
+    misa = registry["misa"]
+    export_market_create(company=misa, country="JP", kind=MarketKind.OFFICE, source=source)
+    product_update(product=registry["accounting"], data={}, export_markets=misa.export_markets.all())
+    make_product(misa, name="MISA unsold", markets=[])
+
+    rows = {row["name"]: row for row in get_json(api_client, "product-list", {"company": MISA})["results"]}
+    assert rows[ACCOUNTING]["markets"] == ["JP", "KH"]
+    assert rows["MISA unsold"]["markets"] == []
+    assert get_json(api_client, "product-detail", pk=registry["accounting"].pk)["markets"] == ["JP", "KH"]
 
 
 def test_unknown_product_is_404_json(api_client, registry):
@@ -147,8 +163,8 @@ def test_list_query_count_is_the_same_for_any_page_size(
     api_client, make_companies, page_size, django_assert_num_queries
 ):
     make_companies(4)  # 8 products, each with two standards, a source, markets
-    # count, page (company, category and sources joined), standards, export markets
-    with django_assert_num_queries(4):
+    # count, page (company, category and sources joined, market countries as a subquery), standards
+    with django_assert_num_queries(3):
         body = get_json(api_client, "product-list", {"page_size": page_size})
     assert body["count"] == 8
     assert len(body["results"]) == min(page_size, 8)
@@ -162,7 +178,7 @@ def test_list_query_count_is_the_same_for_any_page_size(
 def test_detail_query_count(api_client, make_companies, django_assert_num_queries):
     company = make_companies(1)[0]
     product = company.products.get(name="Batch product 000-1")
-    # product (company, category, sources joined), standards, export markets
-    with django_assert_num_queries(3):
+    # product (company, category, sources joined, market countries as a subquery), standards
+    with django_assert_num_queries(2):
         response = api_client.get(reverse("product-detail", kwargs={"pk": product.pk}))
     assert response.json()["markets"] == ["JP", "US"]

@@ -38,7 +38,7 @@ RESOURCES = [
         key="tax_code",
         detail_kwargs=lambda data: {"tax_code": data["misa"].tax_code},
         expected_key=lambda data: data["misa"].tax_code,
-        list_queries=3,  # count, page, export markets
+        list_queries=2,  # count, page (market countries as a subquery)
         writable=True,
     ),
     Resource(
@@ -47,7 +47,7 @@ RESOURCES = [
         key="id",
         detail_kwargs=lambda data: {"pk": data["accounting"].pk},
         expected_key=lambda data: data["accounting"].pk,
-        list_queries=4,  # count, page, standards, export markets
+        list_queries=3,  # count, page (market countries as a subquery), standards
         writable=True,
     ),
     Resource(
