@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from registry.filters import (
     ChoiceInFilter,
     CountryCodesFilter,
+    FilterSet,
     FixedChoices,
     NullsLastOrderingFilter,
     SearchFilterSet,
@@ -155,7 +156,7 @@ class CompanyFilterSet(SearchFilterSet):
 CHANGE_OBJECT_TYPES = ["company", "export_market", "export_revenue", "product"]
 
 
-class ChangeEventFilterSet(django_filters.FilterSet):
+class ChangeEventFilterSet(FilterSet):
     since = WholeNumberFilter(
         field_name="id",
         lookup_expr="gt",

@@ -138,7 +138,21 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*expressions, "pk")
 
 
-class SearchFilterSet(django_filters.FilterSet):
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet, with its form class built once per FilterSet class. django-filter builds a
+    new form class (a class statement's work, metaclass included) for every request, from the fields of
+    the request's copies of the filters. Those fields depend on nothing of the request here: every filter's
+    choices and querysets are fixed, and each form copies its fields anyway."""
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
+
+class SearchFilterSet(FilterSet):
     """A FilterSet with a ``search`` filter (the queryset's ``search()`` method) whose results, unless
     an ``ordering`` is asked for, come by relevance: name matches first."""
 
