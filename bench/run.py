@@ -74,6 +74,7 @@ SLOW_SECONDS = 0.5
 # The indicator summary with INDICATORS_CACHE_SECONDS=0, so that each request computes it: the cold figure
 # (the "indicators" row of the mix is served from the cache). A small sample: each takes seconds at 100,000.
 COLD_ENDPOINT = "indicators (cold: cache off)"
+FLOOR_ENDPOINT = "API root (no SQL)"
 COLD_PATH = "/api/v1/indicators/"
 COLD_REQUESTS = 10
 COLD_SAMPLES = 3
@@ -239,6 +240,10 @@ def query_mix(url: str, samples: int) -> dict[str, list[str]]:
         # Served from the shared cache (INDICATORS_CACHE_SECONDS); the cold computation is measured apart
         # (COLD_ENDPOINT).
         "indicators": [f"{api}/indicators/"] * samples,
+        # No SQL at all: what any request costs before its own work (HTTP, gunicorn, Django's middleware,
+        # DRF's authentication, rate limit and rendering), against which the API / SQL of the light endpoints
+        # can be read.
+        FLOOR_ENDPOINT: [f"{api}/"] * samples,
         "company list as fields": paths(
             lambda: (
                 f"{api}/companies/?"
@@ -606,7 +611,9 @@ def markdown(report: dict) -> str:
         "INDICATORS_CACHE_SECONDS, 60 s; then the first request recomputes it while the others get the previous "
         f"figures); `{COLD_ENDPOINT}` is its computation, with INDICATORS_CACHE_SECONDS=0 on one worker, "
         f"{COLD_REQUESTS} requests: what the first request after a deploy, and one request a minute after that, "
-        "costs (req/s: not measured)."
+        "costs (req/s: not measured). "
+        f"`{FLOOR_ENDPOINT}` is `/api/v1/`, a list of links: a request with no SQL, through the same server, "
+        "middleware, authentication, rate limit and JSON rendering as the others."
     )
     return "\n".join(lines) + "\n"
 
