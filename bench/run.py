@@ -74,10 +74,11 @@ SLOW_SECONDS = 0.5
 # The indicator summary with INDICATORS_CACHE_SECONDS=0, so that each request computes it: the cold figure
 # (the "indicators" row of the mix is served from the cache). A small sample: each takes seconds at 100,000.
 COLD_ENDPOINT = "indicators (cold: cache off)"
-FLOOR_ENDPOINT = "API root (no SQL)"
 COLD_PATH = "/api/v1/indicators/"
 COLD_REQUESTS = 10
 COLD_SAMPLES = 3
+# The API root, which runs no SQL: what any request costs before its own work (query_mix).
+FLOOR_ENDPOINT = "API root (no SQL)"
 
 
 def log(message: str) -> None:
