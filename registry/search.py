@@ -12,6 +12,7 @@ from functools import reduce
 from operator import and_, or_
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import OperationalError, connections, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
@@ -25,11 +26,6 @@ MAX_SEARCH_LENGTH = 200
 # the start of a word, which the index can also find (and which is what a short word means: "ai" should
 # find "AI camera", not "tai" or "mai").
 SHORTEST_INFIX = 3
-# How long reading one rank of search results in the model's order may take before the rank is read through
-# the trigram indexes instead (``SearchableQuerySet``).
-RANK_WALK_MILLISECONDS = 30
-# How long scanning for a capped count of search results may take before the trigram indexes count them.
-COUNT_SCAN_MILLISECONDS = 12
 
 
 def word_start_in(column: str, term: str) -> Q:
@@ -201,9 +197,9 @@ class SearchableQuerySet(QuerySet):
         return source.order_by(*self._in_model_order()).values_list("pk", flat=True), tiers, in_index
 
     def _read_rank(self, rows: QuerySet, *, in_index: bool = False) -> list:
-        """A rank as PostgreSQL plans it, for ``RANK_WALK_MILLISECONDS``. Reading in the model's order finds a
-        page at once when the rank's rows are spread through that order, but reads most of the table when
-        they bunch up far into it (product names that begin with "Phần mềm"): past its time, the rank's rows
+        """A rank as PostgreSQL plans it, for ``SEARCH_RANK_WALK_MILLISECONDS`` (a setting). Reading in the
+        model's order finds a page at once when the rank's rows are spread through that order, but reads most
+        of the table when they bunch up far into it (product names that begin with "Phần mềm"): past its time, the rank's rows
         are found through the trigram indexes and sorted, as every match was before ranks were read one by
         one. That is quick for a rare phrase, but slow for a common one the planner took for rare ("thang
         long": 2,700 names with it, 27,000 rows rechecked): when that plan runs out of time, reading in the
@@ -217,15 +213,16 @@ class SearchableQuerySet(QuerySet):
         plan = rows.explain() if in_index else None  # a time limit leaves the plan as it is: explained once
         if plan is not None and "Index Only Scan" in plan:
             return list(rows)
+        milliseconds = settings.SEARCH_RANK_WALK_MILLISECONDS
         try:
-            with time_limited(self.db, RANK_WALK_MILLISECONDS):
+            with time_limited(self.db, milliseconds):
                 return list(rows)
         except TimeLimitExceeded:
             pass
         plan = plan if plan is not None else rows.explain()
         if any(f"{scan} on {self.model._meta.db_table}" in plan for scan in ("Bitmap Heap Scan", "Seq Scan")):
             try:
-                with planned(self.db, IN_INDEX_ORDER, RANK_WALK_MILLISECONDS):
+                with planned(self.db, IN_INDEX_ORDER, milliseconds):
                     return list(rows)
             except TimeLimitExceeded:
                 pass
@@ -234,15 +231,16 @@ class SearchableQuerySet(QuerySet):
 
     def count(self) -> int:
         """A capped count of search results (a slice: ``api.pagination.count_up_to``) is first read by scanning
-        the table until there are enough rows, for ``COUNT_SCAN_MILLISECONDS``: that finds a common word's
-        1,001 matches at once. Past that time the matches are few, and the trigram indexes find them.
+        the table until there are enough rows, for ``SEARCH_COUNT_SCAN_MILLISECONDS`` (a setting): that finds
+        a common word's 1,001 matches at once. Past that time the matches are few, and the trigram indexes
+        find them.
         PostgreSQL's own choice misses the first case: it multiplies the shares of several common words and
         takes them for rare, then builds every word's bitmap ("an ninh mang" on products: 70 ms, where the
         scan counts in 11)."""
         if self._rank_tiers is None or not self.query.is_sliced:
             return super().count()
         try:
-            with planned(self.db, SCANNING, COUNT_SCAN_MILLISECONDS):
+            with planned(self.db, SCANNING, settings.SEARCH_COUNT_SCAN_MILLISECONDS):
                 return super().count()
         except TimeLimitExceeded:
             pass

@@ -93,8 +93,11 @@ def test_a_slice_has_the_querysets_prefetches_and_a_plain_queryset_otherwise(ran
     ],
     ids=["walked", "bitmaps-then-walk-out-of-time", "bitmaps-then-walk-in-time", "scan-then-walk-in-time"],
 )
-def test_a_rank_that_runs_out_of_time_is_read_the_other_way(ranked_firms, monkeypatch, plan, walk_in_time, ways):
-    first_tries, tried, settings_seen = [], [], []
+def test_a_rank_that_runs_out_of_time_is_read_the_other_way(
+    ranked_firms, monkeypatch, settings, plan, walk_in_time, ways
+):
+    settings.SEARCH_RANK_WALK_MILLISECONDS = 45  # not the default: the setting is what limits both reads
+    first_tries, tried, walk_limits, settings_seen = [], [], [], []
 
     @contextmanager
     def out_of_time(using, milliseconds):
@@ -107,6 +110,8 @@ def test_a_rank_that_runs_out_of_time_is_read_the_other_way(ranked_firms, monkey
     @contextmanager
     def watched_planned(using, way, milliseconds=0):
         tried.append("name order" if way == registry.search.IN_INDEX_ORDER else "text indexes")
+        if tried[-1] == "name order":
+            walk_limits.append(milliseconds)
         if tried[-1] == "name order" and not walk_in_time:
             raise TimeLimitExceeded
         with real_planned(using, way, milliseconds):
@@ -123,8 +128,9 @@ def test_a_rank_that_runs_out_of_time_is_read_the_other_way(ranked_firms, monkey
     monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", lambda queryset: plan)
     by_relevance = Company.objects.search(QUERY).by_relevance()
     assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]  # rank 2 only
-    assert first_tries == [registry.search.RANK_WALK_MILLISECONDS]
+    assert first_tries == [45]
     assert tried == ways
+    assert walk_limits == [45] * ways.count("name order")
     if connection.vendor == "postgresql":  # (enable_indexscan, enable_bitmapscan) in the read that answered
         assert settings_seen[-1] == (("on", "off") if ways[-1] == "name order" else ("off", "on"))
         with connection.cursor() as cursor:  # the settings ended with the read
@@ -209,8 +215,9 @@ def test_the_search_is_the_last_filter_so_its_name_ranks_read_the_order_index(ra
 
 @pytest.mark.parametrize("scan_in_time", [True, False])
 def test_a_capped_count_of_a_search_scans_first_then_counts_by_the_text_indexes(
-    ranked_firms, monkeypatch, scan_in_time
+    ranked_firms, monkeypatch, settings, scan_in_time
 ):
+    settings.SEARCH_COUNT_SCAN_MILLISECONDS = 25  # not the default: the setting limits the scan
     tried = []
     real_planned = registry.search.planned
 
@@ -225,7 +232,7 @@ def test_a_capped_count_of_a_search_scans_first_then_counts_by_the_text_indexes(
     monkeypatch.setattr(registry.search, "planned", watched_planned)
     searched = Company.objects.search(QUERY)
     assert count_up_to(searched, 1000) == len(sorted_in_one_query()) == 11
-    scanned = ("scan", registry.search.COUNT_SCAN_MILLISECONDS)
+    scanned = ("scan", 25)
     assert tried == ([scanned] if scan_in_time else [scanned, ("text indexes", 0)])
     # A count that is not capped, or not of a search, is PostgreSQL's own.
     tried.clear()
