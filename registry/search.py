@@ -199,11 +199,11 @@ class SearchableQuerySet(QuerySet):
     def _read_rank(self, rows: QuerySet, *, in_index: bool = False) -> list:
         """A rank as PostgreSQL plans it, for ``SEARCH_RANK_WALK_MILLISECONDS`` (a setting). Reading in the
         model's order finds a page at once when the rank's rows are spread through that order, but reads most
-        of the table when they bunch up far into it (product names that begin with "Phần mềm"): past its time, the rank's rows
-        are found through the trigram indexes and sorted, as every match was before ranks were read one by
-        one. That is quick for a rare phrase, but slow for a common one the planner took for rare ("thang
-        long": 2,700 names with it, 27,000 rows rechecked): when that plan runs out of time, reading in the
-        model's order gets its time too, before the trigram indexes get all they need.
+        of the table when they bunch up far into it (product names that begin with "Phần mềm"): past its
+        time, the rank's rows are found through the trigram indexes and sorted, as every match was before
+        ranks were read one by one. That is quick for a rare phrase, but slow for a common one the planner
+        took for rare ("thang long": 2,700 names with it, 27,000 rows rechecked): when that plan runs out of
+        time, reading in the model's order gets its time too, before the trigram indexes get all they need.
 
         A rank of the name alone (``in_index``) that PostgreSQL reads from an index alone, in the model's
         order (the covering index on it), takes no limit: it reads that index once at most, which costs less
