@@ -154,7 +154,7 @@ class Company(FoldedSearchTextMixin, TimeStampedModel):
             # status too, so that a search's name ranks are read from it alone (registry.search).
             models.Index(fields=["name", "tax_code"], include=["id", "search_name", "status"], name="company_in_order"),
             models.Index(fields=["province", "name"]),
-            # A capped count of a province's (verified) companies, read from this index alone: 0.05-0.3 ms,
+            # A capped count of a province's (verified) companies, read from this index alone: 0.05-0.4 ms,
             # where the province and verification indexes' bitmaps took 1-3 ms (100,000 demo companies).
             models.Index(fields=["province", "verification"], include=["status"], name="company_by_province"),
             models.Index(fields=["founded_year"]),
