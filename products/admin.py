@@ -51,7 +51,7 @@ class ProductAdmin(ChangeLoggedAdminMixin, admin.ModelAdmin):
         if form.initial.get("company"):
             company_ids.add(form.initial["company"])  # the product moved from another company
         company_refresh_product_search(company_ids=company_ids)
-        product_markets_copy_again(product_ids=[form.instance.pk])  # its category may have changed
+        product_markets_copy_again(product_ids=[form.instance.pk])  # its name or category may have changed
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

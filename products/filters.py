@@ -59,6 +59,10 @@ class ProductFilterSet(SearchFilterSet):
         help_text="Sort by name or launch_year; prefix - for descending. Default: by relevance when searching, else by name.",
     )
 
+    # The market after the other filters: a page of products of a category sold in a market is then read from
+    # the market index, with the filters before it (ProductQuerySet.in_markets).
+    applied_last = ("market", "search")
+
     class Meta:
         model = Product
         fields: list[str] = []

@@ -148,9 +148,11 @@ class ProductExportMarket(models.Model):
     Each row also holds a copy of the market's country and of the product's category, so that "products of a
     category sold in a country" is one range of one index (``sold_where``), not every product sold in the
     country fetched to look at its category: at 100,000 companies that read 13,000 products to keep 1,000.
-    ``products.services`` writes the rows with their copies and copies them again after a product's category
-    or a market's country changed (``product_markets_copy_again``, which ``companies.services`` calls after a
-    change of country); the admin does the same after its edits.
+    It holds a copy of the product's name too, the list's order: within that range the index is in name
+    order, and a page is read from it as far as the page goes, not every match fetched and sorted
+    (``ProductQuerySet.in_markets``). ``products.services`` writes the rows with their copies and copies them
+    again after a product's name or category or a market's country changed (``product_markets_copy_again``,
+    which ``companies.services`` calls after a change of country); the admin does the same after its edits.
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE)
@@ -165,12 +167,13 @@ class ProductExportMarket(models.Model):
         editable=False,
         help_text="A copy of the product's category.",
     )
+    product_name = models.CharField(max_length=200, editable=False, help_text="A copy of the product's name.")
 
     class Meta:
         db_table = "products_product_export_markets"  # the table Django made for the field before it had a model
         unique_together = [("product", "exportmarket")]
         indexes = [
-            models.Index(fields=["country", "category", "product"], name="product_market_sold_where"),
+            models.Index(fields=["country", "category", "product_name", "product"], name="product_market_sold_where"),
             # "Products sold in this market" from the index alone (a market's products, deleting a market).
             models.Index(fields=["exportmarket", "product"], name="product_market_by_market"),
         ]
@@ -188,6 +191,7 @@ class ProductExportMarket(models.Model):
     def take_copies(self) -> None:
         self.country = str(self.exportmarket.country)
         self.category_id = self.product.category_id
+        self.product_name = self.product.name
 
     def save(self, *args, **kwargs):
         self.take_copies()  # rows saved one by one: the admin's inline

@@ -56,12 +56,14 @@ def _sell_in(product: Product, export_markets: list[ExportMarket]) -> None:
 
 
 def product_markets_copy_again(*, product_ids=(), market_ids=()) -> None:
-    """After these products' category or these markets' country changed: copy both again into the rows that
-    say where the products are sold, or what is sold in the markets (``ProductExportMarket``). Registered with
-    ``companies.services.register_market_country_copy`` for a market's new country."""
+    """After these products' name or category or these markets' country changed: copy them again into the
+    rows that say where the products are sold, or what is sold in the markets (``ProductExportMarket``).
+    Registered with ``companies.services.register_market_country_copy`` for a market's new country."""
+    product = Product.objects.filter(pk=OuterRef("product_id"))
     ProductExportMarket.objects.filter(Q(product_id__in=product_ids) | Q(exportmarket_id__in=market_ids)).update(
         country=Subquery(ExportMarket.objects.filter(pk=OuterRef("exportmarket_id")).values("country")),
-        category_id=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("category_id")),
+        category_id=Subquery(product.values("category_id")),
+        product_name=Subquery(product.values("name")),
     )
 
 
@@ -213,7 +215,7 @@ def product_update(
         if set(export_markets) != set(product.export_markets.all()):
             _sell_in(product, export_markets)
             relations_changed = True
-    if "category" in changed_fields:
+    if {"name", "category"} & set(changed_fields):
         product_markets_copy_again(product_ids=[product.pk])
     if relations_changed and not changed_fields:
         bump_version(Product, product.pk)  # model_update bumped it when a field changed

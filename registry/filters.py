@@ -168,11 +168,14 @@ class SearchFilterSet(FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
+    # Filters applied after all the others, in this order. The search goes last: its ranks of results are then
+    # read from the queryset the other filters made, the ranks of names from the order index alone
+    # (registry.search.SearchableQuerySet).
+    applied_last: tuple[str, ...] = ("search",)
+
     def filter_queryset(self, queryset):
-        # The search goes last: its ranks of results are then read from the queryset the other filters made,
-        # the ranks of names from the order index alone (registry.search.SearchableQuerySet).
         chosen = self.form.cleaned_data
-        for name in [*(name for name in chosen if name != "search"), "search"]:
+        for name in [*(name for name in chosen if name not in self.applied_last), *self.applied_last]:
             queryset = self.filters[name].filter(queryset, chosen.get(name))
         if chosen.get("search") and not chosen.get("ordering"):
             queryset = queryset.by_relevance()

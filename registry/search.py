@@ -144,9 +144,14 @@ class SearchableQuerySet(QuerySet):
         return [*self.model._meta.ordering, "pk"]
 
     def __getitem__(self, k):
-        if (
-            self._by_relevance
-            and isinstance(k, slice)
+        if self._by_relevance and self._is_page_of_rows(k):
+            return self._slice_by_rank(k.start or 0, k.stop)
+        return super().__getitem__(k)
+
+    def _is_page_of_rows(self, k) -> bool:
+        """Whether ``self[k]`` asks for a page of model instances, which a subclass may read its own way."""
+        return (
+            isinstance(k, slice)
             and k.step is None
             and (k.start or 0) >= 0
             and k.stop is not None
@@ -154,9 +159,15 @@ class SearchableQuerySet(QuerySet):
             and self._result_cache is None
             and self._iterable_class is ModelIterable
             and not self.query.is_sliced
-        ):
-            return self._slice_by_rank(k.start or 0, k.stop)
-        return super().__getitem__(k)
+        )
+
+    def _rows_in_order_of(self, keys: list) -> list:
+        """The rows with these keys, in the keys' order, in one query with the queryset's joins (and its
+        prefetches, done once for all of them); one deleted since its key was read is left out."""
+        if not keys:
+            return []
+        rows = {row.pk: row for row in self.order_by().filter(pk__in=keys)}
+        return [rows[key] for key in keys if key in rows]
 
     def _slice_by_rank(self, start: int, stop: int) -> list:
         # The ranks are read as keys alone; the rows, with their joins and prefetches, in one query at the end.
@@ -177,10 +188,7 @@ class SearchableQuerySet(QuerySet):
             else:
                 skip -= ranked.order_by()[:skip].count()  # the whole rank lies before the slice
             keys += found
-        if not keys:
-            return []
-        rows = {row.pk: row for row in self.order_by().filter(pk__in=keys)}
-        return [rows[key] for key in keys if key in rows]  # one deleted since its key was read is left out
+        return self._rows_in_order_of(keys)
 
     def _ranks(self) -> tuple[QuerySet, list[Q], int]:
         """The keys in the model's order, a condition on them for each rank, and how many of the first ranks

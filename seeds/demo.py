@@ -324,7 +324,9 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
     revenue_table = _Table(
         ExportRevenue, ["id", "company_id", "year", "country", "amount_usd", "verified"], fixed=demo_source
     )
-    product_markets = _Table(Product.export_markets.through, ["product_id", "exportmarket_id", "country", "category_id"])
+    product_markets = _Table(
+        Product.export_markets.through, ["product_id", "exportmarket_id", "country", "category_id", "product_name"]
+    )
     product_standards = _Table(Product.standards.through, ["product_id", "standard_id"])
     # Folded category names, for the products' search context.
     category_context = {category.pk: _fold_join(category.name, category.name_en) for category in categories}
@@ -395,7 +397,7 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
             )
             product_texts += [search_name, product_description, category.search_name]
             for chosen_market, country in markets[: draw.between(0, 3)]:
-                product_markets.add(product_id, chosen_market, country, category.pk)  # with their copies
+                product_markets.add(product_id, chosen_market, country, category.pk, product_name)  # with copies
             if standard_ids and draw.random() < 0.3:
                 product_standards.add(product_id, draw.pick(standard_ids))
             product_id += 1

@@ -113,12 +113,20 @@ def require_redis(url: str) -> None:
 
 def stale_market_copies() -> list[tuple]:
     """Rows saying where a product is sold whose copies (``ProductExportMarket``: the market's country, the
-    product's category) differ from what they copy: (product, market's country, copied country, product's
-    category, copied category)."""
+    product's category and name) differ from what they copy: (product, market's country, copied country,
+    product's category, copied category, copied name)."""
     from products.models import ProductExportMarket
 
     return [
-        (row.product.name, row.exportmarket.country.code, row.country, row.product.category_id, row.category_id)
+        (
+            row.product.name,
+            row.exportmarket.country.code,
+            row.country,
+            row.product.category_id,
+            row.category_id,
+            row.product_name,
+        )
         for row in ProductExportMarket.objects.select_related("product", "exportmarket")
-        if (row.country, row.category_id) != (row.exportmarket.country.code, row.product.category_id)
+        if (row.country, row.category_id, row.product_name)
+        != (row.exportmarket.country.code, row.product.category_id, row.product.name)
     ]
