@@ -2,7 +2,9 @@
 slice, wherever it starts and ends, holds exactly the rows that sorting every match by rank, then by the
 model's order, would put there; the same when reading a rank runs out of time and it is read another way."""
 
+import math
 import re
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -213,29 +215,77 @@ def test_the_search_is_the_last_filter_so_its_name_ranks_read_the_order_index(ra
         assert [company.name for company in filterset.qs[0:20]] == sorted_in_one_query()
 
 
-@pytest.mark.parametrize("scan_in_time", [True, False])
-def test_a_capped_count_of_a_search_scans_first_then_counts_by_the_text_indexes(
-    ranked_firms, monkeypatch, settings, scan_in_time
-):
-    settings.SEARCH_COUNT_SCAN_MILLISECONDS = 25  # not the default: the setting limits the scan
-    tried = []
+@pytest.fixture
+def count_ways(monkeypatch, settings):
+    """Watch the ways a search's capped count is read: ``ways.tried`` lists ("scan", its milliseconds) and
+    ("text indexes", 0). A scan given fewer milliseconds than ``ways.scan_needs`` runs out of time; the
+    indexes take ``ways.indexes_take`` milliseconds at least. The process's memory of counts starts empty."""
+    settings.SEARCH_COUNT_SCAN_MILLISECONDS = 25  # not the default: the setting limits the first scan
+    monkeypatch.setattr(registry.search, "_count_ways", {})
     real_planned = registry.search.planned
+
+    class Ways:
+        tried: list[tuple[str, int]] = []
+        scan_needs = 0
+        indexes_take = 0
+
+    ways = Ways()
 
     @contextmanager
     def watched_planned(using, way, milliseconds=0):
-        tried.append(("scan", milliseconds) if way == registry.search.SCANNING else ("text indexes", milliseconds))
-        if tried[-1][0] == "scan" and not scan_in_time:
+        scan = way == registry.search.SCANNING
+        ways.tried.append(("scan", milliseconds) if scan else ("text indexes", milliseconds))
+        if scan and milliseconds < ways.scan_needs:
             raise TimeLimitExceeded
         with real_planned(using, way, milliseconds):
             yield
+        if not scan:
+            time.sleep(ways.indexes_take / 1000)
 
     monkeypatch.setattr(registry.search, "planned", watched_planned)
+    return ways
+
+
+def counted_ways(ways, queryset) -> list[tuple[str, int]]:
+    """The ways a capped count of ``queryset`` was read, after checking the count."""
+    ways.tried.clear()
+    assert count_up_to(queryset, 1000) == 11
+    return list(ways.tried)
+
+
+def test_a_capped_count_of_a_search_scans_first(ranked_firms, count_ways):
     searched = Company.objects.search(QUERY)
-    assert count_up_to(searched, 1000) == len(sorted_in_one_query()) == 11
-    scanned = ("scan", 25)
-    assert tried == ([scanned] if scan_in_time else [scanned, ("text indexes", 0)])
+    assert len(sorted_in_one_query()) == 11
+    assert counted_ways(count_ways, searched) == counted_ways(count_ways, searched) == [("scan", 25)]
     # A count that is not capped, or not of a search, is PostgreSQL's own.
-    tried.clear()
+    count_ways.tried.clear()
     assert searched.count() == 11
     assert Company.objects.all()[:5].count() == 5
-    assert tried == []
+    assert count_ways.tried == []
+
+
+def test_a_count_the_scan_cannot_read_in_time_goes_to_the_text_indexes_next_time(ranked_firms, count_ways):
+    count_ways.scan_needs = math.inf
+    searched = Company.objects.search(QUERY)
+    assert counted_ways(count_ways, searched) == [("scan", 25), ("text indexes", 0)]
+    assert counted_ways(count_ways, searched) == [("text indexes", 0)]
+    # Another search is another count: it scans first.
+    assert counted_ways(count_ways, Company.objects.search("giai")) == [("scan", 25), ("text indexes", 0)]
+
+
+def test_the_next_scan_gets_as_long_as_the_text_indexes_took(ranked_firms, count_ways):
+    count_ways.scan_needs, count_ways.indexes_take = 40, 60
+    searched = Company.objects.search(QUERY)
+    assert counted_ways(count_ways, searched) == [("scan", 25), ("text indexes", 0)]
+    for _ in range(2):
+        [(way, milliseconds)] = counted_ways(count_ways, searched)
+        assert way == "scan" and 60 <= milliseconds < 1000
+
+
+def test_a_scan_that_runs_out_of_the_indexes_time_too_is_not_tried_again(ranked_firms, count_ways):
+    count_ways.scan_needs, count_ways.indexes_take = math.inf, 60
+    searched = Company.objects.search(QUERY)
+    assert counted_ways(count_ways, searched) == [("scan", 25), ("text indexes", 0)]
+    [(scan, milliseconds), by_indexes] = counted_ways(count_ways, searched)
+    assert (scan, by_indexes) == ("scan", ("text indexes", 0)) and milliseconds >= 60
+    assert counted_ways(count_ways, searched) == [("text indexes", 0)]
