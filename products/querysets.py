@@ -36,10 +36,11 @@ class ProductQuerySet(SearchableQuerySet):
 
         Given one country and a category without subcategories, a page in the default order (by name) is
         then read from that index range, which holds the names, as far as the page goes: only those rows
-        are looked up in the queryset as it was before this filter. Fetching every match and sorting them all took 20 ms for the 681 accounting
-        programs sold in the United States, reading the index 0.9 ms (EXPLAIN ANALYZE on 100,000 demo
-        companies). The count still looks up every match, up to the capped count's limit. A filter applied
-        after this one (``ProductFilterSet`` applies the market last) falls back to fetching and sorting."""
+        are looked up in the queryset as it was before this filter. Fetching every match and sorting them
+        all took 20 ms for the 681 accounting programs sold in the United States, reading the index 0.9 ms
+        (EXPLAIN ANALYZE on 100,000 demo companies). The count still looks up every match, up to the capped
+        count's limit. A filter applied after this one (``ProductFilterSet`` applies the market last) falls
+        back to fetching and sorting."""
         sold = self.model.export_markets.through.objects.filter(country__in=country_codes)
         if category is not None:
             # The ids as values, not a subquery: the planner then knows from its statistics how many products
