@@ -257,7 +257,8 @@ class SearchableQuerySet(QuerySet):
             return super().count()
         sql, params = self.query.sql_with_params()
         key = (self.db, sql, repr(params))
-        scan_milliseconds = _count_ways.get(key, settings.SEARCH_COUNT_SCAN_MILLISECONDS)
+        learned = _count_ways.get(key)
+        scan_milliseconds = settings.SEARCH_COUNT_SCAN_MILLISECONDS if learned is None else learned
         if scan_milliseconds != BY_INDEXES_ONLY:
             try:
                 with planned(self.db, SCANNING, scan_milliseconds):
@@ -268,9 +269,11 @@ class SearchableQuerySet(QuerySet):
         with planned(self.db, BY_TEXT_INDEXES):
             count = super().count()
         by_indexes = math.ceil((time.monotonic() - started) * 1000)
-        if scan_milliseconds != BY_INDEXES_ONLY:
-            # The scan ran out of its time: next time it gets as long as the indexes took, if that is longer.
+        if learned is None:
+            # The first scan ran out of its time: the next gets as long as the indexes took, if that is longer.
             _remember_count_way(key, by_indexes if by_indexes > scan_milliseconds else BY_INDEXES_ONLY)
+        elif learned != BY_INDEXES_ONLY:
+            _remember_count_way(key, BY_INDEXES_ONLY)  # the longer scan ran out of its time too
         return count
 
 
