@@ -5,6 +5,7 @@ and ``search_body`` (the rest), maintained on save. The search runs in the datab
 columns: on PostgreSQL, trigram GIN indexes serve it; on SQLite it scans the folded columns.
 """
 
+import hashlib
 import math
 import sys
 import time
@@ -14,6 +15,7 @@ from operator import and_, or_
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import OperationalError, connections, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.query import ModelIterable
@@ -218,23 +220,45 @@ class SearchableQuerySet(QuerySet):
         order (the covering index on it), takes no limit: it reads that index once at most, which costs less
         than the trigram indexes' way for a phrase common enough to be read so ("phan mem", in 49,000 of
         440,000 product names that bunch two thirds into the order: the index read 43 ms, the trigram way
-        105 ms, on 100,000 demo companies)."""
-        plan = rows.explain() if in_index else None  # a time limit leaves the plan as it is: explained once
+        105 ms, on 100,000 demo companies).
+
+        The way that read the rank is remembered (``rank_ways``), by the rank's SQL: the next read of the
+        same rank starts with it, instead of running out of time again in the ways before it ("tri tue nhan
+        tao" on products, its third rank: 31 ms in vain as planned on every request, then 1.2 ms in the
+        index's order, on 100,000 demo companies)."""
+        key = rank_ways.key_of(rows)
+        learned = rank_ways.get(key)
+        if learned == READ_FROM_INDEX_ALONE:
+            return list(rows)
+        plan = rows.explain() if in_index and learned is None else None  # a time limit leaves the plan as it is
         if plan is not None and "Index Only Scan" in plan:
+            rank_ways.remember(key, READ_FROM_INDEX_ALONE)
             return list(rows)
         milliseconds = settings.SEARCH_RANK_WALK_MILLISECONDS
-        try:
-            with time_limited(self.db, milliseconds):
-                return list(rows)
-        except TimeLimitExceeded:
-            pass
-        plan = plan if plan is not None else rows.explain()
-        if any(f"{scan} on {self.model._meta.db_table}" in plan for scan in ("Bitmap Heap Scan", "Seq Scan")):
+        if learned is None:
             try:
-                with planned(self.db, IN_INDEX_ORDER, milliseconds):
+                with time_limited(self.db, milliseconds):
                     return list(rows)
             except TimeLimitExceeded:
                 pass
+            plan = plan if plan is not None else rows.explain()
+            in_index_order = any(
+                f"{scan} on {self.model._meta.db_table}" in plan for scan in ("Bitmap Heap Scan", "Seq Scan")
+            )
+        else:
+            in_index_order = learned == READ_IN_INDEX_ORDER
+        if in_index_order:
+            try:
+                with planned(self.db, IN_INDEX_ORDER, milliseconds):
+                    found = list(rows)
+            except TimeLimitExceeded:
+                pass
+            else:
+                if learned is None:
+                    rank_ways.remember(key, READ_IN_INDEX_ORDER)
+                return found
+        if learned != READ_BY_TEXT_INDEXES:
+            rank_ways.remember(key, READ_BY_TEXT_INDEXES)
         with planned(self.db, BY_TEXT_INDEXES):
             return list(rows)
 
@@ -247,17 +271,16 @@ class SearchableQuerySet(QuerySet):
         products: 70 ms, where the scan counts in 11).
 
         So a search's count first scans, for ``SEARCH_COUNT_SCAN_MILLISECONDS`` (a setting), then counts
-        through the indexes; and this process remembers how that went (``_count_ways``), by the count's
-        SQL. Next time the scan gets as long as the indexes took, and if it runs out of that too, the same
-        count goes to the indexes at once. A count that needs a little longer than the setting to scan is
-        then read by the scan alone, and one that the scan cannot read in time by the indexes alone, on a
-        machine of any speed ("du lieu" on 100,000 companies: scan 12 ms in vain, then the indexes 21 ms;
-        the scan alone takes 13-19 ms)."""
+        through the indexes; and how that went is remembered (``count_ways``), by the count's SQL. Next time
+        the scan gets as long as the indexes took, and if it runs out of that too, the same count goes to the
+        indexes at once. A count that needs a little longer than the setting to scan is then read by the scan
+        alone, and one that the scan cannot read in time by the indexes alone, on a machine of any speed ("du
+        lieu" on 100,000 companies: scan 12 ms in vain, then the indexes 21 ms; the scan alone takes 13-19
+        ms)."""
         if self._rank_tiers is None or not self.query.is_sliced:
             return super().count()
-        sql, params = self.query.sql_with_params()
-        key = (self.db, sql, repr(params))
-        learned = _count_ways.get(key)
+        key = count_ways.key_of(self)
+        learned = count_ways.get(key)
         scan_milliseconds = settings.SEARCH_COUNT_SCAN_MILLISECONDS if learned is None else learned
         if scan_milliseconds != BY_INDEXES_ONLY:
             try:
@@ -271,24 +294,66 @@ class SearchableQuerySet(QuerySet):
         by_indexes = math.ceil((time.monotonic() - started) * 1000)
         if learned is None:
             # The first scan ran out of its time: the next gets as long as the indexes took, if that is longer.
-            _remember_count_way(key, by_indexes if by_indexes > scan_milliseconds else BY_INDEXES_ONLY)
+            count_ways.remember(key, by_indexes if by_indexes > scan_milliseconds else BY_INDEXES_ONLY)
         elif learned != BY_INDEXES_ONLY:
-            _remember_count_way(key, BY_INDEXES_ONLY)  # the longer scan ran out of its time too
+            count_ways.remember(key, BY_INDEXES_ONLY)  # the longer scan ran out of its time too
         return count
 
 
-# How the capped counts of recent searches went in this process, by their SQL and parameters: how many
-# milliseconds the next scan gets, or BY_INDEXES_ONLY (SearchableQuerySet.count). Each worker process learns
-# on its own, and forgets when it is recycled; at most COUNT_WAYS_KEPT searches, the oldest forgotten first.
-_count_ways: dict[tuple, int] = {}
+class LearnedWays:
+    """How reads of one kind went (``kind``: a search's capped count, a rank of its page), by their SQL and
+    parameters: the way to read the same rows next time, where the first way tried ran out of time.
+
+    Kept in the shared cache (settings.CACHES: Redis in production) for ``SHARED_SECONDS``, so that each
+    read is learned once, not once in every worker process (five under gunicorn on two cores, each
+    recycled after 5,000 requests) and server; and in this process, so that the cache is asked once per
+    read and process (at most ``KEPT`` reads, the oldest forgotten first). A process that has asked does
+    not see what another learns later, until it learns that read itself. The shared entries expire, so
+    that a read is learned again as the data change."""
+
+    KEPT = 1_000
+    SHARED_SECONDS = 24 * 60 * 60
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._kept: dict[tuple, object] = {}  # key -> the way, or None: nothing learned when the cache was asked
+
+    @staticmethod
+    def key_of(queryset: QuerySet) -> tuple:
+        sql, params = queryset.query.sql_with_params()
+        return (queryset.db, sql, repr(params))
+
+    def get(self, key: tuple):
+        """The way learned for ``key``, here or by another process; None if none was."""
+        if key in self._kept:
+            return self._kept[key]
+        way = cache.get(self._shared_key(key))
+        self._keep(key, way)
+        return way
+
+    def remember(self, key: tuple, way) -> None:
+        self._keep(key, way)
+        cache.set(self._shared_key(key), way, self.SHARED_SECONDS)
+
+    def forget_kept(self) -> None:
+        """Forget what this process kept (as a new worker process starts); the shared cache keeps it."""
+        self._kept.clear()
+
+    def _keep(self, key: tuple, way) -> None:
+        if key not in self._kept and len(self._kept) >= self.KEPT:
+            self._kept.pop(next(iter(self._kept), None), None)
+        self._kept[key] = way
+
+    def _shared_key(self, key: tuple) -> str:
+        return f"search-way:{self.kind}:{hashlib.sha256(repr(key).encode()).hexdigest()}"
+
+
+# A capped count (SearchableQuerySet.count): how many milliseconds its next scan gets, or BY_INDEXES_ONLY.
+count_ways = LearnedWays("count")
 BY_INDEXES_ONLY = -1
-COUNT_WAYS_KEPT = 1_000
-
-
-def _remember_count_way(key: tuple, way: int) -> None:
-    if key not in _count_ways and len(_count_ways) >= COUNT_WAYS_KEPT:
-        _count_ways.pop(next(iter(_count_ways), None), None)
-    _count_ways[key] = way
+# A rank of a page (SearchableQuerySet._read_rank): which way read it, where the first did not.
+rank_ways = LearnedWays("rank")
+READ_FROM_INDEX_ALONE, READ_IN_INDEX_ORDER, READ_BY_TEXT_INDEXES = "index alone", "index order", "text indexes"
 
 
 # Longest text the autocomplete accepts: a name typed so far, not a document.

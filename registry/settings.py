@@ -256,10 +256,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # At 100,000 companies, 12 ms keep about 88% of the suggestions an unlimited search finds (p99: 36 ms, bench/).
 SUGGESTION_MILLISECONDS = int(os.environ.get("SUGGESTION_MILLISECONDS", "12"))
 # Search (registry/search.py), on PostgreSQL: how long a capped count of search results may first scan the
-# table before the trigram indexes count them (each process then remembers how that went, and gives that
-# search's next scan as long as the indexes took, or none), and how long one rank of results may be read as
-# PostgreSQL plans it before it is read another way (0: no limit). Milliseconds of wall time, so a slower
-# machine gets through fewer rows in them: the README's benchmark section says what other values did.
+# table before the trigram indexes count them (how that went is remembered in the shared cache, and that
+# search's next scan gets as long as the indexes took, or none), and how long one rank of results may be read
+# as PostgreSQL plans it before it is read another way (the way that read it is remembered too; 0: no
+# limit). Milliseconds of wall time, so a slower machine gets through fewer rows in them: the README's
+# benchmark section says what other values did.
 SEARCH_COUNT_SCAN_MILLISECONDS = int(os.environ.get("SEARCH_COUNT_SCAN_MILLISECONDS", "12"))
 SEARCH_RANK_WALK_MILLISECONDS = int(os.environ.get("SEARCH_RANK_WALK_MILLISECONDS", "30"))
 

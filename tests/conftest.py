@@ -70,6 +70,16 @@ def _fresh_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_search_ways_learned():
+    """What earlier tests' searches learned (registry.search.LearnedWays) is forgotten: the shared part went
+    with the cache above, this process's part goes here."""
+    from registry.search import count_ways, rank_ways
+
+    count_ways.forget_kept()
+    rank_ways.forget_kept()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

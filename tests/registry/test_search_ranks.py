@@ -8,6 +8,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 import registry.search
@@ -138,6 +139,26 @@ def test_a_rank_that_runs_out_of_time_is_read_the_other_way(
         with connection.cursor() as cursor:  # the settings ended with the read
             cursor.execute("SHOW enable_indexscan")
             assert cursor.fetchone()[0] == "on"
+    # The way that read the rank is learned: the same rank is read that way at once, and not explained, in
+    # another process (only the shared cache knows), and in this one (it keeps what it was told).
+    monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", no_plan_expected)
+    for forget in (registry.search.rank_ways.forget_kept, cache.clear):
+        forget()
+        tried.clear()
+        assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]
+        assert first_tries == [45]
+        assert tried == ways[-1:]
+    # What no process remembers is learned again.
+    cache.clear()
+    registry.search.rank_ways.forget_kept()
+    monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", lambda queryset: plan)
+    tried.clear()
+    assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]
+    assert (first_tries, tried) == ([45, 45], ways)
+
+
+def no_plan_expected(queryset):
+    raise AssertionError("EXPLAIN of a rank read the way learned")
 
 
 def test_a_name_rank_read_from_an_index_alone_has_no_time_limit(ranked_firms, monkeypatch):
@@ -157,6 +178,9 @@ def test_a_name_rank_read_from_an_index_alone_has_no_time_limit(ranked_firms, mo
     by_relevance = Company.objects.search(QUERY).by_relevance()
     assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]  # ranks 2 and 1
     assert len(plans) == 2
+    # Learned: the next read of the same ranks is not explained first.
+    monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", no_plan_expected)
+    assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]
 
 
 @pytest.mark.parametrize(
@@ -219,9 +243,8 @@ def test_the_search_is_the_last_filter_so_its_name_ranks_read_the_order_index(ra
 def count_ways(monkeypatch, settings):
     """Watch the ways a search's capped count is read: ``ways.tried`` lists ("scan", its milliseconds) and
     ("text indexes", 0). A scan given fewer milliseconds than ``ways.scan_needs`` runs out of time; the
-    indexes take ``ways.indexes_take`` milliseconds at least. The process's memory of counts starts empty."""
+    indexes take ``ways.indexes_take`` milliseconds at least. Nothing is learned yet (tests/conftest.py)."""
     settings.SEARCH_COUNT_SCAN_MILLISECONDS = 25  # not the default: the setting limits the first scan
-    monkeypatch.setattr(registry.search, "_count_ways", {})
     real_planned = registry.search.planned
 
     class Ways:
@@ -273,6 +296,19 @@ def test_a_count_the_scan_cannot_read_in_time_goes_to_the_text_indexes_next_time
     assert counted_ways(count_ways, searched) == [("text indexes", 0)]
     # Another search is another count: it scans first.
     assert counted_ways(count_ways, Company.objects.search("giai")) == [("scan", 5_000), ("text indexes", 0)]
+
+
+def test_a_count_learned_in_one_process_is_read_so_in_the_others(ranked_firms, count_ways, settings):
+    settings.SEARCH_COUNT_SCAN_MILLISECONDS = 5_000
+    count_ways.scan_needs = math.inf
+    searched = Company.objects.search(QUERY)
+    assert counted_ways(count_ways, searched) == [("scan", 5_000), ("text indexes", 0)]
+    registry.search.count_ways.forget_kept()  # another worker process: the shared cache knows
+    assert counted_ways(count_ways, searched) == [("text indexes", 0)]
+    # Once the shared entry is gone (expired) too, a new process learns the count again.
+    cache.clear()
+    registry.search.count_ways.forget_kept()
+    assert counted_ways(count_ways, searched) == [("scan", 5_000), ("text indexes", 0)]
 
 
 def test_the_next_scan_gets_as_long_as_the_text_indexes_took(ranked_firms, count_ways):
