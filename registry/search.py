@@ -320,8 +320,11 @@ class LearnedWays:
 
     @staticmethod
     def key_of(queryset: QuerySet) -> tuple:
+        """The read's database (where it is, not its alias: servers may share a cache, and the benchmark's
+        databases of each size share one), SQL and parameters."""
         sql, params = queryset.query.sql_with_params()
-        return (queryset.db, sql, repr(params))
+        database = connections[queryset.db].settings_dict
+        return (database["HOST"], database["PORT"], database["NAME"], sql, repr(params))
 
     def get(self, key: tuple):
         """The way learned for ``key``, here or by another process; None if none was."""

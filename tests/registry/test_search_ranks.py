@@ -327,3 +327,11 @@ def test_a_scan_that_runs_out_of_the_indexes_time_too_is_not_tried_again(ranked_
     [(scan, milliseconds), by_indexes] = counted_ways(count_ways, searched)
     assert (scan, by_indexes) == ("scan", ("text indexes", 0)) and milliseconds >= 60
     assert counted_ways(count_ways, searched) == [("text indexes", 0)]
+
+
+def test_what_is_learned_of_one_database_is_not_used_for_another(ranked_firms, monkeypatch):
+    # Servers may share a cache, and so do the benchmark's databases of each size.
+    searched = Company.objects.search(QUERY)[:5]
+    key = registry.search.count_ways.key_of(searched)
+    monkeypatch.setitem(connection.settings_dict, "NAME", f"{connection.settings_dict['NAME']}_other")
+    assert registry.search.count_ways.key_of(searched) != key
