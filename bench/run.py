@@ -11,7 +11,8 @@ For each size N it:
    so that each endpoint shows API time / raw SQL time side by side;
 5. EXPLAINs every statement and reports any sequential scan of a big table;
 then drops the database. It writes ``bench/results/latest.json`` and ``latest.md`` (with the plans in
-``explain-N.txt``), and with ``--readme`` puts the table into README.md. Bounded: a fixed number of requests
+``explain-N.txt``), and with ``--readme`` puts the table into README.md; with ``--add``, the sizes it runs
+join those of the last run (``--sizes 1000000 --add`` after the default run). Bounded: a fixed number of requests
 per endpoint and a time limit per phase (and for capturing an endpoint's SQL: a slow endpoint gets fewer
 paths and requests, which the output says); traffic only to 127.0.0.1. An endpoint that answers other than
 200 while its SQL is captured is left out of the run and listed as failed.
@@ -57,6 +58,7 @@ FULL_SCAN_SHARE = 0.1
 # The targets of issue 5.
 MAX_API_TO_SQL = 2.0
 MAX_P99_GROWTH = 1.5
+TARGET_GROWTH_SIZES = [10_000, 100_000]
 # The lists, searches, detail (compare reads several) and autocomplete; not the aggregates over the whole
 # registry (markets, facets, indicators), which read every row.
 GROWTH_ENDPOINTS = [
@@ -592,21 +594,36 @@ def markdown(report: dict) -> str:
             ]
         for endpoint, failure in size.get("failed", {}).items():
             lines += [f"**Failed, left out: {endpoint}** ({failure}).", ""]
-    if len(report["sizes"]) > 1:
-        small, large = report["sizes"][0], report["sizes"][-1]
+    sizes = report["sizes"]
+    if len(sizes) > 1:
+        # Each size against the one before it; the target is for 10,000 to 100,000 (or the first two sizes).
+        steps = list(zip(sizes, sizes[1:], strict=False))
+        target = next((step for step in steps if [size["companies"] for size in step] == TARGET_GROWTH_SIZES), steps[0])
+        small, large = target
         lines += [
-            f"**p99 growth from N = {small['companies']:,} to N = {large['companies']:,}** "
-            f"(target: at most {MAX_P99_GROWTH}×)",
+            f"**p99 growth** (target: at most {MAX_P99_GROWTH}× from N = {small['companies']:,} to "
+            f"N = {large['companies']:,}, for the lists, searches, detail and autocomplete)",
             "",
-            "| endpoint | p99 ms, small | p99 ms, large | growth |",
-            "|---|--:|--:|--:|",
+            "| endpoint | "
+            + " | ".join(f"p99 ms, N = {size['companies']:,}" for size in sizes)
+            + " | "
+            + " | ".join(f"growth to {after['companies']:,}" for _before, after in steps)
+            + " |",
+            "|---|" + "--:|" * (len(sizes) + len(steps)),
         ]
-        for endpoint in small["endpoints"]:
-            if endpoint not in large["endpoints"]:
-                continue
-            before, after = small["endpoints"][endpoint]["p99_ms"], large["endpoints"][endpoint]["p99_ms"]
-            flag = " ✗" if endpoint in GROWTH_ENDPOINTS and after / before > MAX_P99_GROWTH else ""
-            lines.append(f"| {endpoint} | {before:.1f} | {after:.1f} | {after / before:.2f}×{flag} |")
+        for endpoint in sizes[0]["endpoints"]:
+            p99 = [size["endpoints"].get(endpoint, {}).get("p99_ms") for size in sizes]
+            growths = []
+            for step, (before, after) in zip(steps, zip(p99, p99[1:], strict=False), strict=True):
+                if before is None or after is None:
+                    growths.append("—")
+                    continue
+                flag = (
+                    " ✗" if step is target and endpoint in GROWTH_ENDPOINTS and after / before > MAX_P99_GROWTH else ""
+                )
+                growths.append(f"{after / before:.2f}×{flag}")
+            shown = [_number(value, ".1f") for value in p99]
+            lines.append(f"| {endpoint} | {' | '.join(shown)} | {' | '.join(growths)} |")
         lines.append("")
     lines.append(
         "Autocomplete, facets (`?facets=`), compare, field selection (`?fields=`) and the indicators (issue 4) are "
@@ -648,6 +665,12 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers (default 2 per core + 1)."
     )
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="Add these sizes to the last run (bench/results/latest.json, replacing a size run again) instead "
+        "of starting a new one; its machine and settings must be the same.",
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark databases.")
     parser.add_argument("--readme", action="store_true", help="Put the table into README.md.")
     args = parser.parse_args()
@@ -662,8 +685,16 @@ def main() -> None:
         "concurrency": args.concurrency,
         "samples": args.samples,
         "max_seconds": args.max_seconds,
-        "sizes": [bench_size(args, companies) for companies in sizes],
     }
+    earlier = []
+    if args.add:
+        last = json.loads((RESULTS / "latest.json").read_text())
+        differ = [name for name, value in report.items() if name != "date" and last.get(name) != value]
+        if differ:
+            sys.exit(f"--add: the last run differs in {', '.join(differ)}: run every size again instead")
+        earlier = [size for size in last["sizes"] if size["companies"] not in sizes]
+    ran = [bench_size(args, companies) for companies in sizes]
+    report["sizes"] = sorted([*earlier, *ran], key=lambda size: size["companies"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     table = markdown(report)
