@@ -6,6 +6,7 @@ The cache is off in these tests (``INDICATORS_CACHE_SECONDS = 0``) except where 
 that changes data and asks again must see the change, not the first answer kept for a minute."""
 
 import math
+import re
 from decimal import Decimal
 
 import pytest
@@ -472,6 +473,25 @@ def test_query_count_does_not_grow_with_the_registry(api_client, make_companies,
     few = queries()
     make_companies(6)
     assert queries() == few == EXPECTED_QUERIES[url_name]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans: the suite's PostgreSQL pass")
+@pytest.mark.parametrize("url_name", [SUMMARY, MARKETS, CATEGORIES, PROVINCES])
+def test_no_query_searches_a_subquery_for_every_row(api_client, make_companies, url_name):
+    # A subquery run for each row is fine as an index lookup, not as a search of all its rows: a hashed one
+    # is searched linearly once its rows outgrow work_mem. The category breakdown ran for minutes so at
+    # 1,000,000 companies (companies.indicators._exporting).
+    from django.urls import reverse
+
+    make_companies(3)
+    with CaptureQueriesContext(connection) as captured:
+        assert api_client.get(reverse(url_name)).status_code == 200
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            cursor.execute(f"EXPLAIN {query['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "hashed SubPlan" not in plan, plan
+            assert not re.search(r"SubPlan \d+\n\s*->  (Materialize|Seq Scan)", plan), plan
 
 
 @pytest.mark.parametrize("url_name", ALL)
