@@ -217,14 +217,10 @@ class SearchableQuerySet(QuerySet):
         time, reading in the model's order gets its time too, before the trigram indexes get all they need.
 
         A rank of the name alone (``in_index``) that PostgreSQL reads from an index alone, in the model's
-        order (the covering index on it), reads that index once at most. That costs less than the trigram
-        indexes' way for a phrase common enough to be read so ("phan mem", in 49,000 of 440,000 product
-        names that bunch two thirds into the order: the index read 43 ms, the trigram way 105 ms, on
-        100,000 demo companies), but grows with the table for a phrase PostgreSQL takes for common and no
-        name has ("du lieu" on 1,000,000 companies: 826 ms for the whole index of 4.4 million names). So it
-        is limited too, and past its time read through the trigram indexes, as a capped count is
-        (``count``): the next index read gets as long as the trigram indexes took, if that is longer, and if
-        it runs out of that too, the rank is read through the trigram indexes alone.
+        order (the covering index on it), takes no limit: it reads that index once at most, which costs less
+        than the trigram indexes' way for a phrase common enough to be read so ("phan mem", in 49,000 of
+        440,000 product names that bunch two thirds into the order: the index read 43 ms, the trigram way
+        105 ms, on 100,000 demo companies).
 
         The way that read the rank is remembered (``rank_ways``), by the rank's SQL: the next read of the
         same rank starts with it, instead of running out of time again in the ways before it ("tri tue nhan
@@ -232,11 +228,12 @@ class SearchableQuerySet(QuerySet):
         index's order, on 100,000 demo companies)."""
         key = rank_ways.key_of(rows)
         learned = rank_ways.get(key)
-        if isinstance(learned, int):  # read from an index alone, within that many milliseconds
-            return self._read_from_index_alone(rows, key, learned)
+        if learned == READ_FROM_INDEX_ALONE:
+            return list(rows)
         plan = rows.explain() if in_index and learned is None else None  # a time limit leaves the plan as it is
         if plan is not None and "Index Only Scan" in plan:
-            return self._read_from_index_alone(rows, key, None)
+            rank_ways.remember(key, READ_FROM_INDEX_ALONE)
+            return list(rows)
         milliseconds = settings.SEARCH_RANK_WALK_MILLISECONDS
         if learned is None:
             try:
@@ -264,27 +261,6 @@ class SearchableQuerySet(QuerySet):
             rank_ways.remember(key, READ_BY_TEXT_INDEXES)
         with planned(self.db, BY_TEXT_INDEXES):
             return list(rows)
-
-    def _read_from_index_alone(self, rows: QuerySet, key: tuple, learned: int | None) -> list:
-        """A rank that PostgreSQL reads from an index alone, within ``learned`` milliseconds (or, the first
-        time, ``SEARCH_RANK_WALK_MILLISECONDS``); past them, through the trigram indexes (``_read_rank``)."""
-        milliseconds = settings.SEARCH_RANK_WALK_MILLISECONDS if learned is None else learned
-        try:
-            with time_limited(self.db, milliseconds):
-                found = list(rows)
-        except TimeLimitExceeded:
-            pass
-        else:
-            if learned is None:
-                rank_ways.remember(key, milliseconds)  # and the next read needs no EXPLAIN
-            return found
-        started = time.monotonic()
-        with planned(self.db, BY_TEXT_INDEXES):
-            found = list(rows)
-        by_indexes = math.ceil((time.monotonic() - started) * 1000)
-        longer = by_indexes > milliseconds and learned is None
-        rank_ways.remember(key, by_indexes if longer else READ_BY_TEXT_INDEXES)
-        return found
 
     def count(self) -> int:
         """A capped count of search results (a slice: ``api.pagination.count_up_to``) is read by scanning the
@@ -378,10 +354,9 @@ class LearnedWays:
 # A capped count (SearchableQuerySet.count): how many milliseconds its next scan gets, or BY_INDEXES_ONLY.
 count_ways = LearnedWays("count")
 BY_INDEXES_ONLY = -1
-# A rank of a page (SearchableQuerySet._read_rank): which way read it, where the first did not; or how many
-# milliseconds its next read from an index alone gets.
+# A rank of a page (SearchableQuerySet._read_rank): which way read it, where the first did not.
 rank_ways = LearnedWays("rank")
-READ_IN_INDEX_ORDER, READ_BY_TEXT_INDEXES = "index order", "text indexes"
+READ_FROM_INDEX_ALONE, READ_IN_INDEX_ORDER, READ_BY_TEXT_INDEXES = "index alone", "index order", "text indexes"
 
 
 # Longest text the autocomplete accepts: a name typed so far, not a document.
