@@ -4,8 +4,9 @@ company, yearly revenue series (totals and per-country figures). Every demo comp
 ``demo-data`` source, so ``remove_demo_data()`` finds and deletes exactly them (with their products,
 markets and figures).
 
-Rows are built as plain tuples and written with ``COPY`` on PostgreSQL (``executemany`` elsewhere), past
-the models and services: they are not in the change log, and they are not meant for production databases.
+Rows are built as plain tuples and written with ``COPY`` on PostgreSQL (``executemany`` elsewhere), a
+batch of companies at a time, past the models and services: they are not in the change log, and they are
+not meant for production databases.
 Primary keys are allocated here (after the largest existing one) and the sequences are reset afterwards,
 so nothing else may write to these tables while the generator runs.
 """
@@ -14,6 +15,7 @@ import contextlib
 import functools
 import math
 import random
+import sys
 import time
 from bisect import bisect
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +45,15 @@ from companies.services import source_upsert
 from products.models import Category, Maturity, Product, Standard
 from registry.text import fold
 
+try:
+    import resource  # Unix only: the process's peak memory, for the report
+except ImportError:
+    resource = None
+
 DEMO_SOURCE_KEY = "demo-data"
+# The rows of this many companies are generated, then written, then forgotten, before the next ones: the
+# generator's memory stays the same whatever the number of companies.
+BATCH_COMPANIES = 5_000
 
 _FORMS = ["Công ty Cổ phần", "Công ty TNHH", "Công ty TNHH MTV", "Tập đoàn", "Công ty Cổ phần Tập đoàn"]
 _FIELDS = [
@@ -84,6 +94,7 @@ def _fold_join(*parts: str) -> str:
 class DemoReport:
     rows: dict = field(default_factory=dict)
     seconds: float = 0.0
+    peak_memory_bytes: int | None = None  # of the whole process, where the platform tells
 
     @property
     def total_rows(self) -> int:
@@ -95,13 +106,25 @@ class DemoReport:
 
     def lines(self) -> list[str]:
         lines = [f"{table}: {count:,} rows" for table, count in self.rows.items()]
-        lines.append(f"{self.total_rows:,} rows in {self.seconds:.1f} s: {self.rows_per_second:,.0f} rows/s")
+        summary = f"{self.total_rows:,} rows in {self.seconds:.1f} s: {self.rows_per_second:,.0f} rows/s"
+        if self.peak_memory_bytes is not None:
+            summary += f", peak memory {self.peak_memory_bytes / 2**20:,.0f} MiB"
+        lines.append(summary)
         return lines
+
+
+def _peak_memory_bytes() -> int | None:
+    """This process's peak resident memory so far (``None`` where the platform does not tell)."""
+    if resource is None:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
 
 
 class _Table:
     """One table's rows, as tuples: the ``columns`` given to ``add`` (in that order), then every other
-    column set to its model default (or to ``fixed``). Written in one go by ``write``."""
+    column set to its model default (or to ``fixed``). ``write`` writes the rows added since the last
+    write and forgets them; ``written`` counts them all."""
 
     def __init__(self, model: type[models.Model], columns: list[str], *, fixed: dict | None = None):
         self.model = model
@@ -125,15 +148,17 @@ class _Table:
         self._tail = tuple(tail.values())
         self._width = len(columns)
         self.rows: list[tuple] = []
+        self.written = 0
 
     def add(self, *values) -> None:
         """One row: the values of ``columns``, in their order."""
         assert len(values) == self._width
         self.rows.append(values + self._tail)
 
-    def write(self) -> int:
-        """Write the rows: ``COPY`` on PostgreSQL; elsewhere ``executemany``, with values prepared by
-        their fields (on SQLite, for instance, decimals and datetimes need it)."""
+    def write(self) -> None:
+        """Write the rows added since the last write, and forget them: ``COPY`` on PostgreSQL; elsewhere
+        ``executemany``, with values prepared by their fields (on SQLite, for instance, decimals and
+        datetimes need it)."""
         quote = connection.ops.quote_name
         table, columns = quote(self.model._meta.db_table), ", ".join(map(quote, self.columns))
         with connection.cursor() as cursor:
@@ -152,7 +177,8 @@ class _Table:
                 ]
                 placeholders = ", ".join(["%s"] * len(self.columns))
                 cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", prepared)
-        return len(self.rows)
+        self.written += len(self.rows)
+        self.rows.clear()
 
 
 def _next_id(model: type[models.Model]) -> int:
@@ -279,7 +305,7 @@ def generate_demo_data(*, companies: int, seed: int) -> DemoReport:
     # A failed load is rolled back whole, its dropped indexes with it: there is nothing to do after it.
     rows, after_commit = _generate_and_load(companies=companies, seed=seed)
     _run_in_parallel(after_commit)
-    return DemoReport(rows=rows, seconds=time.perf_counter() - started)
+    return DemoReport(rows=rows, seconds=time.perf_counter() - started, peak_memory_bytes=_peak_memory_bytes())
 
 
 @transaction.atomic
@@ -333,97 +359,6 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
     company_id, product_id, market_id, revenue_id = map(_next_id, (Company, Product, ExportMarket, ExportRevenue))
     product_description = _fold(_PRODUCT_DESCRIPTION)
 
-    for index in range(companies):
-        form, trade, name = draw.pick(_FORMS), draw.pick(_FIELDS), draw.pick(_NAMES)
-        legal, short_name = f"{form} {trade} {name}", f"{name} {index}"
-        name_en = f"{_fold(name).title()} {_fold(trade).title()} {_ENGLISH_FORMS[form]}"
-        tax_code = next(codes)
-        founded_year = draw.between(1990, this_year)
-        verification = draw.weighted(verifications, verification_weights)
-        description_vi = f"Doanh nghiệp {trade.lower()} tại Việt Nam."
-        description_en = f"{_fold(trade).title()} company in Vietnam."
-        short_name_folded = f"{_fold(name)} {index}"
-        company_search_context = f"{_fold(legal)}\n{_fold(name_en)}\n{short_name_folded}"  # its search_name
-
-        market_count = draw.skewed_count(30, 2.5)
-        market_countries: set[str] = set()
-        while len(market_countries) < market_count:
-            market_countries.add(draw.pick(_NEAR_MARKETS) if draw.random() < 0.7 else draw.pick(foreign))
-        markets = []  # (id, country)
-        for country in sorted(market_countries):
-            market_table.add(
-                market_id,
-                company_id,
-                country,
-                draw.weighted(kinds, kind_weights),
-                draw.between(max(founded_year, 2000), this_year),
-            )
-            markets.append((market_id, country))
-            market_id += 1
-
-        if market_countries and max(founded_year, 2005) < this_year:
-            first_year = draw.between(max(founded_year, 2005), this_year - 1)
-            cents = draw.between(10_000, 5_000_000) * 100
-            # The largest markets are also reported one by one, as a share of the total.
-            broken_down = sorted(market_countries)[: draw.between(0, 3)]
-            for year in range(first_year, this_year):
-                verified = draw.random() < 0.6
-                revenue_table.add(revenue_id, company_id, year, "", _usd(cents), verified)  # "": the total
-                revenue_id += 1
-                remaining = cents
-                for country in broken_down:
-                    share = remaining * draw.between(20, 60) // 100
-                    remaining -= share
-                    revenue_table.add(revenue_id, company_id, year, country, _usd(share), verified)
-                    revenue_id += 1
-                cents = cents * draw.between(85, 145) // 100  # -15% to +45% a year
-
-        product_texts = []
-        for number in range(draw.skewed_count(20, 5)):
-            category = draw.weighted(categories, category_weights)
-            word, topic = draw.pick(_PRODUCT_WORDS), draw.pick(_PRODUCT_TOPICS)
-            product_name = f"{word} {topic} {short_name}"
-            search_name = f"{_fold(word)} {_fold(topic)} {short_name_folded}"  # = fold(product_name), faster
-            product_table.add(
-                product_id,
-                company_id,
-                product_name,
-                f"p{number}",
-                category.pk,
-                draw.weighted(maturities, maturity_weights),
-                draw.between(founded_year, this_year),
-                search_name,
-                f"{category_context[category.pk]}\n{company_search_context}",
-            )
-            product_texts += [search_name, product_description, category.search_name]
-            for chosen_market, country in markets[: draw.between(0, 3)]:
-                product_markets.add(product_id, chosen_market, country, category.pk, product_name)  # with copies
-            if standard_ids and draw.random() < 0.3:
-                product_standards.add(product_id, draw.pick(standard_ids))
-            product_id += 1
-
-        company_table.add(
-            company_id,
-            tax_code,
-            legal,
-            name_en,
-            short_name,
-            f"demo-{tax_code}",
-            draw.weighted(provinces, province_weights),
-            founded_year,
-            draw.weighted(ownerships, ownership_weights),
-            draw.weighted(size_bands, size_weights),
-            CompanyStatus.ACTIVE if draw.random() < 0.97 else CompanyStatus.SUSPENDED,
-            verification,
-            now_text if verification == VerificationState.VERIFIED else None,
-            description_vi,
-            description_en,
-            company_search_context,
-            _fold_join(description_vi, description_en),
-            "\n".join(dict.fromkeys(product_texts)),  # as company_refresh_product_search does
-        )
-        company_id += 1
-
     tables = {
         "companies": company_table,
         "products": product_table,
@@ -434,11 +369,105 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
     }
     models_loaded = [table.model for table in tables.values()]
     with _bulk_loading(models_loaded) as after_commit:
-        rows = {label: table.write() for label, table in tables.items()}
+        for index in range(companies):
+            form, trade, name = draw.pick(_FORMS), draw.pick(_FIELDS), draw.pick(_NAMES)
+            legal, short_name = f"{form} {trade} {name}", f"{name} {index}"
+            name_en = f"{_fold(name).title()} {_fold(trade).title()} {_ENGLISH_FORMS[form]}"
+            tax_code = next(codes)
+            founded_year = draw.between(1990, this_year)
+            verification = draw.weighted(verifications, verification_weights)
+            description_vi = f"Doanh nghiệp {trade.lower()} tại Việt Nam."
+            description_en = f"{_fold(trade).title()} company in Vietnam."
+            short_name_folded = f"{_fold(name)} {index}"
+            company_search_context = f"{_fold(legal)}\n{_fold(name_en)}\n{short_name_folded}"  # its search_name
+
+            market_count = draw.skewed_count(30, 2.5)
+            market_countries: set[str] = set()
+            while len(market_countries) < market_count:
+                market_countries.add(draw.pick(_NEAR_MARKETS) if draw.random() < 0.7 else draw.pick(foreign))
+            markets = []  # (id, country)
+            for country in sorted(market_countries):
+                market_table.add(
+                    market_id,
+                    company_id,
+                    country,
+                    draw.weighted(kinds, kind_weights),
+                    draw.between(max(founded_year, 2000), this_year),
+                )
+                markets.append((market_id, country))
+                market_id += 1
+
+            if market_countries and max(founded_year, 2005) < this_year:
+                first_year = draw.between(max(founded_year, 2005), this_year - 1)
+                cents = draw.between(10_000, 5_000_000) * 100
+                # The largest markets are also reported one by one, as a share of the total.
+                broken_down = sorted(market_countries)[: draw.between(0, 3)]
+                for year in range(first_year, this_year):
+                    verified = draw.random() < 0.6
+                    revenue_table.add(revenue_id, company_id, year, "", _usd(cents), verified)  # "": the total
+                    revenue_id += 1
+                    remaining = cents
+                    for country in broken_down:
+                        share = remaining * draw.between(20, 60) // 100
+                        remaining -= share
+                        revenue_table.add(revenue_id, company_id, year, country, _usd(share), verified)
+                        revenue_id += 1
+                    cents = cents * draw.between(85, 145) // 100  # -15% to +45% a year
+
+            product_texts = []
+            for number in range(draw.skewed_count(20, 5)):
+                category = draw.weighted(categories, category_weights)
+                word, topic = draw.pick(_PRODUCT_WORDS), draw.pick(_PRODUCT_TOPICS)
+                product_name = f"{word} {topic} {short_name}"
+                search_name = f"{_fold(word)} {_fold(topic)} {short_name_folded}"  # = fold(product_name), faster
+                product_table.add(
+                    product_id,
+                    company_id,
+                    product_name,
+                    f"p{number}",
+                    category.pk,
+                    draw.weighted(maturities, maturity_weights),
+                    draw.between(founded_year, this_year),
+                    search_name,
+                    f"{category_context[category.pk]}\n{company_search_context}",
+                )
+                product_texts += [search_name, product_description, category.search_name]
+                for chosen_market, country in markets[: draw.between(0, 3)]:
+                    product_markets.add(product_id, chosen_market, country, category.pk, product_name)  # with copies
+                if standard_ids and draw.random() < 0.3:
+                    product_standards.add(product_id, draw.pick(standard_ids))
+                product_id += 1
+
+            company_table.add(
+                company_id,
+                tax_code,
+                legal,
+                name_en,
+                short_name,
+                f"demo-{tax_code}",
+                draw.weighted(provinces, province_weights),
+                founded_year,
+                draw.weighted(ownerships, ownership_weights),
+                draw.weighted(size_bands, size_weights),
+                CompanyStatus.ACTIVE if draw.random() < 0.97 else CompanyStatus.SUSPENDED,
+                verification,
+                now_text if verification == VerificationState.VERIFIED else None,
+                description_vi,
+                description_en,
+                company_search_context,
+                _fold_join(description_vi, description_en),
+                "\n".join(dict.fromkeys(product_texts)),  # as company_refresh_product_search does
+            )
+            company_id += 1
+            if (index + 1) % BATCH_COMPANIES == 0:
+                for table in tables.values():
+                    table.write()
+        for table in tables.values():
+            table.write()
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models_loaded):
                 cursor.execute(statement)
-    return rows, after_commit
+    return {label: table.written for label, table in tables.items()}, after_commit
 
 
 @transaction.atomic

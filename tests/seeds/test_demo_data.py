@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.management import call_command
 from stdnum.vn import mst
@@ -85,3 +87,50 @@ def test_demo_data_has_verified_figures_and_every_province():
     assert demo.filter(verification="verified", verified_at__isnull=False).exists()
     assert ExportRevenue.objects.filter(company__in=demo, verified=True).exists()
     assert ExportRevenue.objects.filter(company__in=demo).exclude(country="").exists()  # per-country figures
+
+
+def demo_rows():
+    """Every demo row the generator writes, by table, without the load's timestamps."""
+    demo = Company.objects.filter(source__key=DEMO_SOURCE_KEY)
+    return {
+        "companies": list(demo.order_by("pk").values_list("pk", "tax_code", "name", "search_products")),
+        "products": list(
+            Product.objects.filter(company__in=demo).order_by("pk").values_list("pk", "company_id", "name")
+        ),
+        "markets": list(
+            ExportMarket.objects.filter(company__in=demo).order_by("pk").values_list("pk", "company_id", "country")
+        ),
+        "revenues": list(
+            ExportRevenue.objects.filter(company__in=demo).order_by("pk").values_list("pk", "year", "amount_usd")
+        ),
+        "product markets": list(
+            ProductExportMarket.objects.filter(product__company__in=demo)
+            .order_by("product_id", "exportmarket_id")
+            .values_list("product_id", "exportmarket_id", "country")
+        ),
+    }
+
+
+def test_demo_data_is_written_in_batches_with_the_same_rows(monkeypatch):
+    """The generator writes and forgets a batch of companies at a time (its memory does not grow with N):
+    the rows, ids included, are those of one big batch, the last, partial batch too."""
+    load_seed_data()
+    report = generate_demo_data(companies=23, seed=4)
+    in_one_batch = demo_rows()
+    remove_demo_data()
+    monkeypatch.setattr("seeds.demo.BATCH_COMPANIES", 5)
+
+    batched = generate_demo_data(companies=23, seed=4)
+
+    assert batched.rows == report.rows
+    assert batched.rows["companies"] == 23
+    assert demo_rows() == in_one_batch  # the same ids too: they continue from the largest left
+
+
+def test_the_command_reports_rows_per_second_and_peak_memory(capsys):
+    load_seed_data()
+    call_command("generate_demo_data", "--companies", "3", "--seed", "1")
+
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+
+    assert re.fullmatch(r"[\d,]+ rows in [\d.]+ s: [\d,]+ rows/s, peak memory [\d,]+ MiB", summary)
