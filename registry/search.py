@@ -217,10 +217,11 @@ class SearchableQuerySet(QuerySet):
         time, reading in the model's order gets its time too, before the trigram indexes get all they need.
 
         A rank of the name alone (``in_index``) that PostgreSQL reads from an index alone, in the model's
-        order (the covering index on it), takes no limit: it reads that index once at most, which costs less
-        than the trigram indexes' way for a phrase common enough to be read so ("phan mem", in 49,000 of
-        440,000 product names that bunch two thirds into the order: the index read 43 ms, the trigram way
-        105 ms, on 100,000 demo companies).
+        order (the covering index on it), reads that index once at most, which costs less than the trigram
+        indexes' way for a phrase common enough to be read so ("phan mem", in 49,000 of 440,000 product
+        names that bunch two thirds into the order: the index read 43 ms, the trigram way 105 ms, on 100,000
+        demo companies). But that one pass grows with the table, for a phrase PostgreSQL takes for common
+        and no name has: see ``_read_from_index_alone``.
 
         The way that read the rank is remembered (``rank_ways``), by the rank's SQL: the next read of the
         same rank starts with it, instead of running out of time again in the ways before it ("tri tue nhan
@@ -232,8 +233,7 @@ class SearchableQuerySet(QuerySet):
             return list(rows)
         plan = rows.explain() if in_index and learned is None else None  # a time limit leaves the plan as it is
         if plan is not None and "Index Only Scan" in plan:
-            rank_ways.remember(key, READ_FROM_INDEX_ALONE)
-            return list(rows)
+            return self._read_from_index_alone(rows, key)
         milliseconds = settings.SEARCH_RANK_WALK_MILLISECONDS
         if learned is None:
             try:
@@ -261,6 +261,32 @@ class SearchableQuerySet(QuerySet):
             rank_ways.remember(key, READ_BY_TEXT_INDEXES)
         with planned(self.db, BY_TEXT_INDEXES):
             return list(rows)
+
+    def _read_from_index_alone(self, rows: QuerySet, key: tuple) -> list:
+        """A rank PostgreSQL reads from an index alone (see ``_read_rank``), read the first time through the
+        trigram indexes for ``SEARCH_RANK_TEXT_INDEXES_MILLISECONDS``; past them, from the index alone, with
+        no limit. The way that read it is learned.
+
+        The index alone reads every name for a phrase PostgreSQL takes for common and no name has ("du
+        lieu" on products: 1,200 ms for 4.4 million names, on 1,000,000 demo companies), which the trigram
+        indexes find in 1 ms. For a common phrase they are slow (150-1,000 ms there, where the index alone
+        finds a page in 1-120 ms, and "phan mem", far into the names' order, in 470 ms): they get a few
+        milliseconds, and are learned only if they finished in them. The index alone, one pass over the
+        index at most, is what a read that can take long falls back to: a limit on it too would make a slow
+        way of a moment the learned one (93fc011, reverted: past its limit, the trigram indexes took 600 ms
+        for "ngan hang", every time). With the setting 0, the index alone reads it at once."""
+        milliseconds = settings.SEARCH_RANK_TEXT_INDEXES_MILLISECONDS
+        if milliseconds > 0:
+            try:
+                with planned(self.db, BY_TEXT_INDEXES, milliseconds):
+                    found = list(rows)
+            except TimeLimitExceeded:
+                pass
+            else:
+                rank_ways.remember(key, READ_BY_TEXT_INDEXES)
+                return found
+        rank_ways.remember(key, READ_FROM_INDEX_ALONE)
+        return list(rows)
 
     def count(self) -> int:
         """A capped count of search results (a slice: ``api.pagination.count_up_to``) is read by scanning the

@@ -161,26 +161,53 @@ def no_plan_expected(queryset):
     raise AssertionError("EXPLAIN of a rank read the way learned")
 
 
-def test_a_name_rank_read_from_an_index_alone_has_no_time_limit(ranked_firms, monkeypatch):
-    # Such a read costs one pass over the index at most (registry.search.SearchableQuerySet._read_rank).
-    plans = []
+@pytest.mark.parametrize(
+    "text_indexes_in_time, milliseconds",
+    [(False, 7), (True, 7), (False, 0)],
+    ids=["common-phrase", "phrase-no-name-has", "never-tried"],
+)
+def test_a_name_rank_read_from_an_index_alone_first_tries_the_text_indexes_briefly(
+    ranked_firms, monkeypatch, settings, text_indexes_in_time, milliseconds
+):
+    # The index alone reads every name for a phrase no name has; the trigram indexes find none at once, and
+    # are slow for a common phrase (registry.search.SearchableQuerySet._read_from_index_alone).
+    settings.SEARCH_RANK_TEXT_INDEXES_MILLISECONDS = milliseconds  # not the default: it limits the first try
+    plans, tried = [], []
 
     def explained(queryset):
         plans.append(str(queryset.query))
         return "Limit -> Index Only Scan using company_in_order on companies_company"
 
+    real_planned = registry.search.planned
+
+    @contextmanager
+    def watched_planned(using, way, milliseconds=0):
+        assert way == registry.search.BY_TEXT_INDEXES
+        tried.append(("text indexes", milliseconds))
+        if milliseconds and not text_indexes_in_time:
+            raise TimeLimitExceeded
+        with real_planned(using, way, milliseconds):
+            yield
+
     def no_limit_expected(*args, **kwargs):
-        raise AssertionError("a time limit or planner settings")
+        raise AssertionError("a time limit on the index alone")
 
     monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", explained)
+    monkeypatch.setattr(registry.search, "planned", watched_planned)
     monkeypatch.setattr(registry.search, "time_limited", no_limit_expected)
-    monkeypatch.setattr(registry.search, "planned", no_limit_expected)
     by_relevance = Company.objects.search(QUERY).by_relevance()
     assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]  # ranks 2 and 1
     assert len(plans) == 2
-    # Learned: the next read of the same ranks is not explained first.
+    # Then, if they ran out of time, the index alone: no settings.
+    assert tried == ([("text indexes", 7)] * 2 if milliseconds else [])
+    # Learned: the next read of the same ranks is not explained, and goes the way that answered, unlimited;
+    # in another process too (only the shared cache knows).
     monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", no_plan_expected)
-    assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]
+    for forget in (lambda: None, registry.search.rank_ways.forget_kept):
+        forget()
+        tried.clear()
+        assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]
+        assert tried == ([("text indexes", 0)] * 2 if text_indexes_in_time else [])
 
 
 @pytest.mark.parametrize(
