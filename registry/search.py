@@ -248,12 +248,8 @@ class SearchableQuerySet(QuerySet):
         else:
             in_index_order = learned == READ_IN_INDEX_ORDER
         if in_index_order:
-            try:
-                with planned(self.db, IN_INDEX_ORDER, milliseconds):
-                    found = list(rows)
-            except TimeLimitExceeded:
-                pass
-            else:
+            found = _read_in_time(rows, IN_INDEX_ORDER, milliseconds)
+            if found is not None:
                 if learned is None:
                     rank_ways.remember(key, READ_IN_INDEX_ORDER)
                 return found
@@ -276,15 +272,10 @@ class SearchableQuerySet(QuerySet):
         way of a moment the learned one (93fc011, reverted: past its limit, the trigram indexes took 600 ms
         for "ngan hang", every time). With the setting 0, the index alone reads it at once."""
         milliseconds = settings.SEARCH_RANK_TEXT_INDEXES_MILLISECONDS
-        if milliseconds > 0:
-            try:
-                with planned(self.db, BY_TEXT_INDEXES, milliseconds):
-                    found = list(rows)
-            except TimeLimitExceeded:
-                pass
-            else:
-                rank_ways.remember(key, READ_BY_TEXT_INDEXES)
-                return found
+        found = _read_in_time(rows, BY_TEXT_INDEXES, milliseconds) if milliseconds > 0 else None
+        if found is not None:
+            rank_ways.remember(key, READ_BY_TEXT_INDEXES)
+            return found
         rank_ways.remember(key, READ_FROM_INDEX_ALONE)
         return list(rows)
 
@@ -451,6 +442,15 @@ def planned(using: str, way: dict[str, str], milliseconds: int = 0):
     elsewhere, run as they are."""
     limit = {"statement_timeout": str(int(milliseconds))} if milliseconds > 0 else {}
     return _local_settings(using, {**way, **limit})
+
+
+def _read_in_time(rows: QuerySet, way: dict[str, str], milliseconds: int) -> list | None:
+    """``rows`` read ``planned`` ``way`` within ``milliseconds``; None if they ran out of them."""
+    try:
+        with planned(rows.db, way, milliseconds):
+            return list(rows)
+    except TimeLimitExceeded:
+        return None
 
 
 class TimeBudget:
