@@ -259,23 +259,26 @@ class SearchableQuerySet(QuerySet):
             return list(rows)
 
     def _read_from_index_alone(self, rows: QuerySet, key: tuple) -> list:
-        """A rank PostgreSQL reads from an index alone (see ``_read_rank``), read the first time through the
-        trigram indexes for ``SEARCH_RANK_TEXT_INDEXES_MILLISECONDS``; past them, from the index alone, with
-        no limit. The way that read it is learned.
+        """A rank PostgreSQL reads from an index alone (see ``_read_rank``), read the first time so for
+        ``SEARCH_RANK_INDEX_ALONE_MILLISECONDS``; past them, through the trigram indexes for as long; past
+        those too, from the index alone with no limit. The way that answered is learned.
 
-        The index alone reads every name for a phrase PostgreSQL takes for common and no name has ("du
-        lieu" on products: 1,200 ms for 4.4 million names, on 1,000,000 demo companies), which the trigram
-        indexes find in 1 ms. For a common phrase they are slow (150-1,000 ms there, where the index alone
-        finds a page in 1-120 ms, and "phan mem", far into the names' order, in 470 ms): they get a few
-        milliseconds, and are learned only if they finished in them. The index alone, one pass over the
-        index at most, is what a read that can take long falls back to: a limit on it too would make a slow
-        way of a moment the learned one (93fc011, reverted: past its limit, the trigram indexes took 600 ms
-        for "ngan hang", every time). With the setting 0, the index alone reads it at once."""
-        milliseconds = settings.SEARCH_RANK_TEXT_INDEXES_MILLISECONDS
-        found = _read_in_time(rows, BY_TEXT_INDEXES, milliseconds) if milliseconds > 0 else None
-        if found is not None:
-            rank_ways.remember(key, READ_BY_TEXT_INDEXES)
-            return found
+        The index alone finds a page at once for most phrases (0.5-2 ms on 10,000 demo companies, 1-120
+        ms on 1,000,000), but reads every name for a phrase PostgreSQL takes for common and no name has
+        ("du lieu" on products: 1,200 ms for 4.4 million names, on 1,000,000 demo companies), which the
+        trigram indexes find in 1 ms. For a common phrase those are slow (150-1,000 ms there; 7-11 ms on
+        10,000 companies, where the index alone takes 0.5-2), so they are tried second, and learned only
+        if they finished in time. The last way, one pass over the index at most, has no limit: a limit on
+        it would make a slow way of a moment the learned one (93fc011, reverted: past its limit, the
+        trigram indexes took 600 ms for "ngan hang", every time). With the setting 0, the index alone
+        reads the rank at once."""
+        milliseconds = settings.SEARCH_RANK_INDEX_ALONE_MILLISECONDS
+        if milliseconds > 0:
+            for way, planner_settings in ((READ_FROM_INDEX_ALONE, {}), (READ_BY_TEXT_INDEXES, BY_TEXT_INDEXES)):
+                found = _read_in_time(rows, planner_settings, milliseconds)
+                if found is not None:
+                    rank_ways.remember(key, way)
+                    return found
         rank_ways.remember(key, READ_FROM_INDEX_ALONE)
         return list(rows)
 

@@ -162,16 +162,20 @@ def no_plan_expected(queryset):
 
 
 @pytest.mark.parametrize(
-    "text_indexes_in_time, milliseconds",
-    [(False, 7), (True, 7), (False, 0)],
-    ids=["common-phrase", "phrase-no-name-has", "never-tried"],
+    "milliseconds, in_time, learned",
+    [
+        (7, {"index alone"}, "index alone"),
+        (7, {"text indexes"}, "text indexes"),  # a phrase no name has: the index alone reads every name
+        (7, set(), "index alone"),  # neither in time: the index alone, with no limit
+        (0, set(), "index alone"),  # the setting 0: the index alone at once
+    ],
+    ids=["index-alone-in-time", "text-indexes-in-time", "neither-in-time", "never-limited"],
 )
-def test_a_name_rank_read_from_an_index_alone_first_tries_the_text_indexes_briefly(
-    ranked_firms, monkeypatch, settings, text_indexes_in_time, milliseconds
+def test_a_name_rank_read_from_an_index_alone_is_learned_from_two_time_limited_tries(
+    ranked_firms, monkeypatch, settings, milliseconds, in_time, learned
 ):
-    # The index alone reads every name for a phrase no name has; the trigram indexes find none at once, and
-    # are slow for a common phrase (registry.search.SearchableQuerySet._read_from_index_alone).
-    settings.SEARCH_RANK_TEXT_INDEXES_MILLISECONDS = milliseconds  # not the default: it limits the first try
+    # registry.search.SearchableQuerySet._read_from_index_alone
+    settings.SEARCH_RANK_INDEX_ALONE_MILLISECONDS = milliseconds  # not the default: it limits both tries
     plans, tried = [], []
 
     def explained(queryset):
@@ -182,24 +186,21 @@ def test_a_name_rank_read_from_an_index_alone_first_tries_the_text_indexes_brief
 
     @contextmanager
     def watched_planned(using, way, milliseconds=0):
-        assert way == registry.search.BY_TEXT_INDEXES
-        tried.append(("text indexes", milliseconds))
-        if milliseconds and not text_indexes_in_time:
+        name = {(): "index alone", tuple(registry.search.BY_TEXT_INDEXES): "text indexes"}[tuple(way)]
+        tried.append((name, milliseconds))
+        if milliseconds and name not in in_time:
             raise TimeLimitExceeded
         with real_planned(using, way, milliseconds):
             yield
 
-    def no_limit_expected(*args, **kwargs):
-        raise AssertionError("a time limit on the index alone")
-
     monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", explained)
     monkeypatch.setattr(registry.search, "planned", watched_planned)
-    monkeypatch.setattr(registry.search, "time_limited", no_limit_expected)
     by_relevance = Company.objects.search(QUERY).by_relevance()
     assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]  # ranks 2 and 1
     assert len(plans) == 2
-    # Then, if they ran out of time, the index alone: no settings.
-    assert tried == ([("text indexes", 7)] * 2 if milliseconds else [])
+    tries = [("index alone", milliseconds), ("text indexes", milliseconds)] if milliseconds else []
+    tries = tries[:1] if "index alone" in in_time else tries
+    assert tried == tries * 2  # then, if neither was in time, the index alone with no settings at all
     # Learned: the next read of the same ranks is not explained, and goes the way that answered, unlimited;
     # in another process too (only the shared cache knows).
     monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", no_plan_expected)
@@ -207,7 +208,7 @@ def test_a_name_rank_read_from_an_index_alone_first_tries_the_text_indexes_brief
         forget()
         tried.clear()
         assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]
-        assert tried == ([("text indexes", 0)] * 2 if text_indexes_in_time else [])
+        assert tried == ([("text indexes", 0)] * 2 if learned == "text indexes" else [])
 
 
 @pytest.mark.parametrize(
