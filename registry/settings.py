@@ -268,7 +268,6 @@ SEARCH_RANK_WALK_MILLISECONDS = int(os.environ.get("SEARCH_RANK_WALK_MILLISECOND
 # every name), then from the index alone with no limit; the way that answered is remembered (0: at once).
 SEARCH_RANK_INDEX_ALONE_MILLISECONDS = int(os.environ.get("SEARCH_RANK_INDEX_ALONE_MILLISECONDS", "10"))
 
-
 # Resolution 57 indicators (/api/v1/indicators/). The national target is a policy parameter, not a figure of
 # the code: overseas revenue of Vietnam's digital technology firms of USD 100 billion by 2035 (Ministry of
 # Information and Communications, New Year meeting of 22 January 2025; seed source below, by its key).
