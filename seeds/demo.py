@@ -459,11 +459,9 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
                 "\n".join(dict.fromkeys(product_texts)),  # as company_refresh_product_search does
             )
             company_id += 1
-            if (index + 1) % BATCH_COMPANIES == 0:
+            if (index + 1) % BATCH_COMPANIES == 0 or index + 1 == companies:
                 for table in tables.values():
                     table.write()
-        for table in tables.values():
-            table.write()
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models_loaded):
                 cursor.execute(statement)

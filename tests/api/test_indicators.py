@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from companies.models import MarketKind
 from companies.services import (
@@ -449,8 +450,6 @@ def test_an_empty_parameter_is_no_parameter(api_client, sector):
 
 @pytest.mark.parametrize("url_name", ALL)
 def test_indicators_are_read_only(api_client, db, url_name):
-    from django.urls import reverse
-
     assert api_client.post(reverse(url_name), {}, format="json").status_code == 405
 
 
@@ -462,8 +461,6 @@ EXPECTED_QUERIES = {SUMMARY: 6, REVENUE: 1, TARGET: 2, MARKETS: 3, CATEGORIES: 2
 
 @pytest.mark.parametrize("url_name", ALL)
 def test_query_count_does_not_grow_with_the_registry(api_client, make_companies, url_name):
-    from django.urls import reverse
-
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert api_client.get(reverse(url_name)).status_code == 200
@@ -481,8 +478,6 @@ def test_no_query_searches_a_subquery_for_every_row(api_client, make_companies, 
     # A subquery run for each row is fine as an index lookup, not as a search of all its rows: a hashed one
     # is searched linearly once its rows outgrow work_mem. The category breakdown ran for minutes so at
     # 1,000,000 companies (companies.indicators._exporting).
-    from django.urls import reverse
-
     make_companies(3)
     with CaptureQueriesContext(connection) as captured:
         assert api_client.get(reverse(url_name)).status_code == 200
@@ -496,8 +491,6 @@ def test_no_query_searches_a_subquery_for_every_row(api_client, make_companies, 
 
 @pytest.mark.parametrize("url_name", ALL)
 def test_a_second_request_within_the_cache_window_runs_no_query(api_client, sector, settings, url_name):
-    from django.urls import reverse
-
     settings.INDICATORS_CACHE_SECONDS = 60
     first = api_client.get(reverse(url_name))
     with CaptureQueriesContext(connection) as captured:
@@ -534,8 +527,6 @@ def test_the_cache_key_includes_the_parameters(api_client, sector, settings):
 
 def test_everyone_reads_the_same_figures(client_as, world):
     """Indicators do not depend on who asks: unverified figures count for everyone (as self-reported)."""
-    from django.urls import reverse
-
     bodies = [client_as(role).get(reverse(REVENUE)).json() for role in ("anonymous", "officer", "read_key")]
     for body in bodies:
         body.pop("computed_at")
