@@ -44,6 +44,7 @@ from companies.models import (
 from companies.services import source_upsert
 from products.models import Category, Maturity, Product, Standard
 from registry.text import fold
+from seeds.models import DeferredStatement
 
 try:
     import resource  # Unix only: the process's peak memory, for the report
@@ -193,10 +194,11 @@ def _bulk_loading(tables: list[type[models.Model]]):
     statistics. The DDL is part of the load's transaction: if the load fails, nothing is lost.
 
     The trigram (GIN) indexes, the slowest to build, and ``VACUUM ANALYZE`` (statistics for the planner, and
-    the visibility map that lets counts read indexes alone) are left for after the commit: the block's
-    target is the list of statements, for ``_run_in_parallel``."""
+    the visibility map that lets counts read indexes alone) are left for after the commit, two at a time
+    (``run_deferred_statements``). They are written down in the load's transaction (``DeferredStatement``):
+    if the process dies after the commit, the next run builds what this one could not."""
     if connection.vendor != "postgresql":
-        yield []
+        yield
         return
     quote = connection.ops.quote_name
     names = [model._meta.db_table for model in tables]
@@ -224,7 +226,14 @@ def _bulk_loading(tables: list[type[models.Model]]):
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
     search_indexes = [definition for _name, definition in indexes if " USING gin " in definition]
-    yield [*search_indexes, *(f"VACUUM (ANALYZE) {quote(name)}" for name in names)]
+    yield
+    DeferredStatement.objects.bulk_create(
+        DeferredStatement(statement=statement)
+        for statement in [
+            *(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1) for definition in search_indexes),
+            *(f"VACUUM (ANALYZE) {quote(name)}" for name in names),
+        ]
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _name, definition in indexes:
@@ -235,27 +244,49 @@ def _bulk_loading(tables: list[type[models.Model]]):
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _run_in_parallel(statements: list[str]) -> None:
-    """Run these statements two at a time (building a GIN index keeps one core busy; the machine has
-    more), each on its own connection; or one by one on this connection inside a transaction, whose
-    uncommitted rows other connections cannot see."""
+def run_deferred_statements() -> int:
+    """Run the statements that loads left for after their commit (``DeferredStatement``), this load's and
+    any that an interrupted one left; returns how many. Two at a time (building a GIN index keeps one core
+    busy; the machine has more), each on its own connection; or one by one on this connection inside a
+    transaction (a test's), whose uncommitted rows other connections cannot see."""
+    deferred = list(DeferredStatement.objects.all())
     if connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                # VACUUM cannot run in a transaction; the statistics, at least, are refreshed.
-                cursor.execute(statement.replace("VACUUM (ANALYZE)", "ANALYZE"))
+        for each in deferred:
+            _run_deferred(each)
+    elif deferred:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(_run_deferred_on_own_connection, deferred))  # list(): re-raise the first failure
+    return len(deferred)
+
+
+def _run_deferred_on_own_connection(deferred: DeferredStatement) -> None:
+    try:
+        _run_deferred(deferred)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _run_deferred(deferred: DeferredStatement) -> None:
+    """Run one deferred statement and delete its row. An index build and the deletion are one transaction,
+    holding the row's lock: another process finishing the same rows skips it, and a build cut short leaves
+    its row. ``VACUUM`` cannot run in a transaction: its row is deleted first (a ``VACUUM`` lost to a crash
+    is autovacuum's to do)."""
+    if deferred.runs_in_a_transaction:
+        with transaction.atomic(), connection.cursor() as cursor:
+            claimed = DeferredStatement.objects.select_for_update(skip_locked=True).filter(pk=deferred.pk)
+            if not list(claimed.values_list("pk", flat=True)):
+                return  # run, or being run, by another process
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cursor.execute(deferred.statement)
+            claimed.delete()
         return
-
-    def run(statement: str) -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '512MB'")
-                cursor.execute(statement)
-        finally:
-            connection.close()  # this thread's own connection
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(run, statements))  # list(): re-raise the first failure
+    if not DeferredStatement.objects.filter(pk=deferred.pk).delete()[0]:
+        return
+    statement = deferred.statement
+    if connection.in_atomic_block:
+        statement = statement.replace("VACUUM (ANALYZE)", "ANALYZE")  # the statistics, at least
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
 
 
 class _Draw:
@@ -302,16 +333,16 @@ def generate_demo_data(*, companies: int, seed: int) -> DemoReport:
     """Generate and load ``companies`` demo companies with everything they have, the same for the same
     ``seed``; the report counts the rows and the time to generate, load, index and commit them."""
     started = time.perf_counter()
-    # A failed load is rolled back whole, its dropped indexes with it: there is nothing to do after it.
-    rows, after_commit = _generate_and_load(companies=companies, seed=seed)
-    _run_in_parallel(after_commit)
+    # A failed load is rolled back whole, its dropped indexes and deferred statements with it.
+    rows = _generate_and_load(companies=companies, seed=seed)
+    run_deferred_statements()
     return DemoReport(rows=rows, seconds=time.perf_counter() - started, peak_memory_bytes=_peak_memory_bytes())
 
 
 @transaction.atomic
-def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], list[str]]:
-    """Generate and load the rows in one transaction; returns the row counts and the statements to run
-    once it is committed (see ``_bulk_loading``)."""
+def _generate_and_load(*, companies: int, seed: int) -> dict[str, int]:
+    """Generate and load the rows in one transaction (leaving statements for after it: ``_bulk_loading``);
+    returns the row counts."""
     draw = _Draw(seed)
     source = source_upsert(key=DEMO_SOURCE_KEY, title="Generated demo data (not real firms)", publisher="miv-registry")
     provinces = list(Province.objects.order_by("code").values_list("code", flat=True))
@@ -368,7 +399,7 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
         "product_standards": product_standards,
     }
     models_loaded = [table.model for table in tables.values()]
-    with _bulk_loading(models_loaded) as after_commit:
+    with _bulk_loading(models_loaded):
         for index in range(companies):
             form, trade, name = draw.pick(_FORMS), draw.pick(_FIELDS), draw.pick(_NAMES)
             legal, short_name = f"{form} {trade} {name}", f"{name} {index}"
@@ -465,7 +496,7 @@ def _generate_and_load(*, companies: int, seed: int) -> tuple[dict[str, int], li
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), models_loaded):
                 cursor.execute(statement)
-    return {label: table.written for label, table in tables.items()}, after_commit
+    return {label: table.written for label, table in tables.items()}
 
 
 @transaction.atomic

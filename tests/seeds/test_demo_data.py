@@ -1,7 +1,8 @@
 import re
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 from stdnum.vn import mst
 
 from companies.models import Company, ExportMarket, ExportRevenue
@@ -9,6 +10,7 @@ from products.models import Product, ProductExportMarket
 from products.services import company_refresh_product_search
 from seeds.demo import DEMO_SOURCE_KEY, generate_demo_data, remove_demo_data
 from seeds.loader import load_seed_data
+from seeds.models import DeferredStatement
 from tests.helpers import stale_market_copies
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,80 @@ def test_the_command_reports_rows_per_second_and_peak_memory(capsys):
     summary = capsys.readouterr().out.strip().splitlines()[-1]
 
     assert re.fullmatch(r"[\d,]+ rows in [\d.]+ s: [\d,]+ rows/s, peak memory [\d,]+ MiB", summary)
+
+
+def search_indexes() -> set[str]:
+    """The trigram indexes of the tables a load fills (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        return {
+            name
+            for table in ("companies_company", "products_product")
+            for name, constraint in connection.introspection.get_constraints(cursor, table).items()
+            if constraint["index"] and constraint["type"] == "gin"
+        }
+
+
+class Killed(BaseException):
+    """The process dying (a signal, a lost terminal) at that point."""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL's loads drop and rebuild indexes")
+def test_a_load_killed_after_its_commit_leaves_its_index_builds_to_the_next_run(monkeypatch, capsys):
+    """The load drops the trigram indexes in its transaction and builds them after its commit: had the process
+    died in between, they were lost for good. They are written down in the same transaction instead."""
+    load_seed_data()
+    indexes = search_indexes()
+    assert "products_product_search_context_trgm" in indexes
+
+    def die():
+        raise Killed
+
+    monkeypatch.setattr("seeds.demo.run_deferred_statements", die)
+    with pytest.raises(Killed):
+        generate_demo_data(companies=5, seed=1)
+    monkeypatch.undo()
+
+    assert search_indexes() == set()
+    left = list(DeferredStatement.objects.values_list("statement", flat=True))
+    assert sum(statement.startswith("CREATE INDEX IF NOT EXISTS ") for statement in left) == len(indexes)
+    assert any(statement.startswith('VACUUM (ANALYZE) "products_product"') for statement in left)
+
+    call_command("generate_demo_data", "--finish")
+
+    assert capsys.readouterr().out.splitlines() == [
+        f"An earlier load was interrupted: {len(left)} statements left to run (search indexes, VACUUM).",
+        f"Ran {len(left)} statements left by an interrupted load.",
+    ]
+    assert search_indexes() == indexes
+    assert not DeferredStatement.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL's loads drop and rebuild indexes")
+def test_the_next_load_builds_what_an_interrupted_one_left(monkeypatch):
+    load_seed_data()
+    indexes = search_indexes()
+    monkeypatch.setattr("seeds.demo.run_deferred_statements", lambda: 0)
+    generate_demo_data(companies=5, seed=1)  # its process died after the commit
+    monkeypatch.undo()
+
+    generate_demo_data(companies=5, seed=2)  # this load finds the indexes missing, so does not drop them
+
+    assert search_indexes() == indexes
+    assert not DeferredStatement.objects.exists()
+
+
+def test_a_load_leaves_nothing_to_finish(capsys):
+    load_seed_data()
+    call_command("generate_demo_data", "--companies", "3", "--seed", "1")
+    assert not DeferredStatement.objects.exists()
+    capsys.readouterr()
+
+    call_command("generate_demo_data", "--finish")
+    call_command("generate_demo_data", "--remove")
+
+    assert capsys.readouterr().out.splitlines() == [
+        "Ran 0 statements left by an interrupted load.",
+        "Removed 3 demo companies and everything they had.",
+    ]
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        call_command("generate_demo_data", "--finish", "--remove")
