@@ -29,13 +29,11 @@ through ``apps.get_model``.
 
 import dataclasses
 import datetime
-import time
 from collections.abc import Callable
 from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
@@ -50,16 +48,15 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django_countries import countries
+
+from registry.cache import shared_result
 
 from .models import Company, CompanyStatus, ExportMarket, ExportRevenue, Source, VerificationState
 
 CURRENCY = "USD"
 TOP = 10  # items of each breakdown in the summary
 CACHE_PREFIX = "indicators:v1"
-STALE_FACTOR = 10  # a cached result is kept this many windows, to be served while it is recomputed
-REFRESH_LOCK_SECONDS = 60  # if the request recomputing a result dies, another one takes over after this
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -196,31 +193,11 @@ class Summary:
 
 
 def _cached(indicator: str, compute: Callable, **params) -> tuple[datetime.datetime, object]:
-    """``(computed_at, compute(**params))``, kept in the shared cache. Every viewer gets the same indicators,
-    so the key is the indicator and its parameters only.
-
-    A result is fresh for ``INDICATORS_CACHE_SECONDS`` (0: nothing is cached). After that, the first request
-    recomputes it while the others keep getting the previous result, rather than all computing the same
-    figures at once (at 100,000 companies a cold summary reads the big tables for seconds); a result is
-    therefore at most the window plus one computation old. One that nobody asked for in ``STALE_FACTOR``
-    windows is dropped.
-    """
-    window = settings.INDICATORS_CACHE_SECONDS
-    if window <= 0:
-        return timezone.now(), compute(**params)
+    """``(computed_at, compute(**params))``, kept in the shared cache for ``INDICATORS_CACHE_SECONDS``
+    (``registry.cache.shared_result``). Every viewer gets the same indicators, so the key is the indicator
+    and its parameters only."""
     key = ":".join([CACHE_PREFIX, indicator, *(f"{name}={params[name]}" for name in sorted(params))])
-    entry = cache.get(key)
-    if entry is not None:
-        fresh_until, computed_at, result = entry
-        if time.time() < fresh_until or not cache.add(f"{key}:refreshing", True, timeout=REFRESH_LOCK_SECONDS):
-            return computed_at, result
-    try:
-        computed_at, result = timezone.now(), compute(**params)
-        cache.set(key, (time.time() + window, computed_at, result), timeout=window * STALE_FACTOR)
-    finally:
-        if entry is not None:
-            cache.delete(f"{key}:refreshing")
-    return computed_at, result
+    return shared_result(key, lambda: compute(**params), fresh_seconds=settings.INDICATORS_CACHE_SECONDS)
 
 
 # --- revenue by year, growth -----------------------------------------------------------------------
