@@ -48,7 +48,7 @@ from run import query_mix  # noqa: E402
 from registry.wsgi import settle_long_lived_objects  # noqa: E402
 
 # Aggregates over the whole registry: seconds a request, left out unless named.
-SLOW_ENDPOINTS = {"markets", "company list + facets", "product list + facets"}
+SLOW_ENDPOINTS = {"company list + facets", "product list + facets"}
 
 
 class DatabaseTime:

@@ -5,8 +5,8 @@ For each size N it:
    (``manage.py generate_demo_data``, whose load rate it reports);
 2. serves the app with gunicorn (``registry/gunicorn_conf.py``) on 127.0.0.1;
 3. drives a fixed query mix from a separate process (``bench/load.py``): first one client (latency:
-   p50, p95, p99), then several at once (requests per second); then, on a server with the indicators'
-   cache off, a few cold computations of the indicator summary;
+   p50, p95, p99), then several at once (requests per second); then, on a server with the shared
+   cache of whole-registry figures off, a few cold computations of the indicator summary and the markets;
 4. runs the very SQL each request issued (captured by ``bench/capture_sql.py``) directly with psycopg,
    so that each endpoint shows API time / raw SQL time side by side;
 5. EXPLAINs every statement and reports any sequential scan of a big table;
@@ -75,10 +75,13 @@ GROWTH_ENDPOINTS = [
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 # An endpoint whose captured requests take this long (median) is slow: warmed up less (bench_size).
 SLOW_SECONDS = 0.5
-# The indicator summary with INDICATORS_CACHE_SECONDS=0, so that each request computes it: the cold figure
-# (the "indicators" row of the mix is served from the cache). A small sample: each takes seconds at 100,000.
-COLD_ENDPOINT = "indicators (cold: cache off)"
-COLD_PATH = "/api/v1/indicators/"
+# The whole-registry figures that the shared cache keeps, with INDICATORS_CACHE_SECONDS=0, so that each
+# request computes them: the cold figures (the "indicators" and "markets" rows of the mix are served from the
+# cache). A small sample: each takes seconds at 100,000.
+COLD_PATHS = {
+    "indicators (cold: cache off)": "/api/v1/indicators/",
+    "markets (cold: cache off)": "/api/v1/markets/",
+}
 COLD_REQUESTS = 10
 COLD_SAMPLES = 3
 # The API root, which runs no SQL: what any request costs before its own work (query_mix).
@@ -243,7 +246,7 @@ def query_mix(url: str, samples: int) -> dict[str, list[str]]:
             )
         ),
         # Served from the shared cache (INDICATORS_CACHE_SECONDS); the cold computation is measured apart
-        # (COLD_ENDPOINT).
+        # (COLD_PATHS).
         "indicators": [f"{api}/indicators/"] * samples,
         # No SQL at all: what any request costs before its own work (HTTP, gunicorn, Django's middleware,
         # DRF's authentication, rate limit and rendering), against which the API / SQL of the light endpoints
@@ -454,14 +457,15 @@ def bench_size(args, companies: int) -> dict:
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
-    # The cold indicators: nothing cached, every request computes them (as the first one after a deploy,
-    # and one request a minute after that, does).
+    # The cold indicators and markets: nothing cached, every request computes them (as the first one after a
+    # deploy, and one request a minute after that, does).
     cold_env = {**env, "INDICATORS_CACHE_SECONDS": "0"}
     load_report = prepare_database(args.admin_url, name, companies, env)
     endpoints = query_mix(url, args.samples)
     log(f"N={companies:,}: capturing the SQL of {len(endpoints)} endpoints")
     captured, failed = capture_sql(env, endpoints, args.max_seconds)
-    cold, cold_failed = capture_sql(cold_env, {COLD_ENDPOINT: [COLD_PATH] * COLD_SAMPLES}, args.max_seconds)
+    cold_mix = {endpoint: [path] * COLD_SAMPLES for endpoint, path in COLD_PATHS.items()}
+    cold, cold_failed = capture_sql(cold_env, cold_mix, args.max_seconds)
     failed.update(cold_failed)
     # What the load generator sends: the captured paths (fewer for a slow endpoint); a slow endpoint is
     # warmed up with one request per worker rather than two.
@@ -487,13 +491,13 @@ def bench_size(args, companies: int) -> dict:
         stop_server(server)
     cold_latency = {}
     if cold:
-        # One worker, one client: the worker is warm (start_server's probe), the indicators never are.
+        # One worker, one client: the worker is warm (start_server's probe), the figures never are.
         server = start_server(cold_env, port, 1)
         try:
-            log(f"N={companies:,}: {COLD_ENDPOINT}, 1 client, {COLD_REQUESTS} requests")
+            log(f"N={companies:,}: {', '.join(cold)}, 1 client, {COLD_REQUESTS} requests each")
             cold_latency = drive(
                 port,
-                {COLD_ENDPOINT: [COLD_PATH]},
+                {endpoint: [COLD_PATHS[endpoint]] for endpoint in cold},
                 concurrency=1,
                 requests=COLD_REQUESTS,
                 max_seconds=args.max_seconds * 2,
@@ -576,7 +580,7 @@ def markdown(report: dict) -> str:
                 f"{row['p99_ms']:.1f} | {_number(row['rps'], '.0f')} | {_number(row['sql_p50_ms'], '.2f')} | "
                 f"{_number(ratio, '.2f')}{flag} | {', '.join(row['seq_scans']) or 'none'} |"
             )
-            if endpoint != COLD_ENDPOINT and (
+            if endpoint not in COLD_PATHS and (
                 row.get("samples", report["samples"]) < report["samples"] or row["requests"] < report["requests"]
             ):
                 fewer.append(
@@ -627,11 +631,11 @@ def markdown(report: dict) -> str:
         lines.append("")
     lines.append(
         "Autocomplete, facets (`?facets=`), compare, field selection (`?fields=`) and the indicators (issue 4) are "
-        "in the mix. `indicators` is the summary as served from the shared cache (fresh for "
-        "INDICATORS_CACHE_SECONDS, 60 s; then the first request recomputes it while the others get the previous "
-        f"figures); `{COLD_ENDPOINT}` is its computation, with INDICATORS_CACHE_SECONDS=0 on one worker, "
-        f"{COLD_REQUESTS} requests: what the first request after a deploy, and one request a minute after that, "
-        "costs (req/s: not measured). "
+        "in the mix. `indicators` (the summary) and `markets` are served from the shared cache (fresh for "
+        "INDICATORS_CACHE_SECONDS, 60 s; then the first request recomputes them while the others get the previous "
+        "figures); the `(cold: cache off)` rows are their computation, with INDICATORS_CACHE_SECONDS=0 on one "
+        f"worker, {COLD_REQUESTS} requests each: what the first request after a deploy, and one request a minute "
+        "after that, costs (req/s: not measured). "
         f"`{FLOOR_ENDPOINT}` is `/api/v1/`, a list of links: a request with no SQL, through the same server, "
         "middleware, authentication, rate limit and JSON rendering as the others."
     )

@@ -14,6 +14,7 @@ from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q,
 from django.utils import timezone
 
 from accounts.roles import VIEW_SENSITIVE_PERMISSION, acts_through_api_key, is_officer
+from registry.cache import shared_result
 from registry.search import TimeBudget, name_suggestions
 
 from .models import ChangeEvent, Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
@@ -166,15 +167,33 @@ def province_list() -> QuerySet[Province]:
     return Province.objects.all()
 
 
-def market_list(viewer=None) -> QuerySet:
-    """The foreign countries visible companies are present in, with how many companies and products."""
-    return (
-        ExportMarket.objects.filter(company_visible_to(viewer))
+def market_list(viewer=None) -> list[dict]:
+    """The foreign countries visible companies are present in, with how many companies and products, most
+    companies first. Counts over every export market of the registry: what the public sees, and what an
+    officer sees, are kept in the shared cache for ``INDICATORS_CACHE_SECONDS`` like the indicators, and may
+    be that much older than the registry. A representative of a company that the public does not see gets
+    counts that include it, computed for them."""
+    if sees_everything(viewer):
+        key, visible = "markets:v1:everything", Q()
+    elif _represents_hidden_company(viewer):
+        return _market_counts(company_visible_to(viewer))
+    else:
+        key, visible = "markets:v1:public", company_visible_to(None)
+    fresh_seconds = settings.INDICATORS_CACHE_SECONDS
+    _computed_at, counts = shared_result(key, lambda: _market_counts(visible), fresh_seconds=fresh_seconds)
+    return counts
+
+
+def _represents_hidden_company(viewer) -> bool:
+    """Whether ``viewer`` represents a company that only its representatives and officers see."""
+    return companies_represented_by(viewer).exclude(status=CompanyStatus.ACTIVE).exists()
+
+
+def _market_counts(visible: Q) -> list[dict]:
+    return list(
+        ExportMarket.objects.filter(visible)
         .values("country")
-        .annotate(
-            company_count=Count("company", distinct=True),
-            product_count=Count("products", distinct=True),
-        )
+        .annotate(company_count=Count("company", distinct=True), product_count=Count("products", distinct=True))
         .order_by("-company_count", "country")
     )
 

@@ -276,7 +276,8 @@ EXPORT_TARGET_YEAR = int(os.environ.get("EXPORT_TARGET_YEAR", "2035"))
 EXPORT_TARGET_SOURCE = os.environ.get("EXPORT_TARGET_SOURCE", "mic-2025-new-year-meeting-self-reliance")
 # The trend is the compound growth over this many years up to the latest year with figures.
 EXPORT_TREND_YEARS = int(os.environ.get("EXPORT_TREND_YEARS", "5"))
-# Indicators are computed from the registry when asked and kept this long in the shared cache (0: never).
+# Indicators, and the markets' counts (/api/v1/markets/), are computed from the registry when asked and kept
+# this long in the shared cache (0: never).
 INDICATORS_CACHE_SECONDS = int(os.environ.get("INDICATORS_CACHE_SECONDS", "60"))
 # Unverified revenue figures are not public: an indicator leaves out the unverified part of a figure that
 # fewer than this many companies' unverified figures make up, so that no indicator tells one of them.

@@ -1,5 +1,7 @@
 """Reference lists: provinces, categories, standards, markets."""
 
+from django.urls import reverse
+
 from companies.models import MarketKind
 from companies.services import export_market_create
 from tests.helpers import get_json
@@ -92,3 +94,45 @@ def test_markets_count_companies_and_products(api_client, registry, make_company
 
 def test_markets_empty_registry(api_client, db):
     assert get_json(api_client, "market-list") == []
+
+
+def test_markets_are_served_from_the_shared_cache_until_it_expires(
+    api_client, registry, make_company, settings, django_assert_num_queries
+):
+    """Counts over every export market of the registry (seconds at national scale): computed once, then
+    served to everyone for INDICATORS_CACHE_SECONDS, as the indicators are."""
+    from django.core.cache import cache
+
+    settings.INDICATORS_CACHE_SECONDS = 60
+    first = get_json(api_client, "market-list")
+    make_company(name="Công ty Mới", markets=["JP"])
+
+    with django_assert_num_queries(0):
+        assert get_json(api_client, "market-list") == first  # the new market is not counted yet
+    cache.clear()  # the window passes
+    japan = {row["country"]: row for row in get_json(api_client, "market-list")}["JP"]
+    assert japan["company_count"] == {row["country"]: row for row in first}["JP"]["company_count"] + 1
+
+    settings.INDICATORS_CACHE_SECONDS = 0
+    with django_assert_num_queries(1):
+        get_json(api_client, "market-list")
+
+
+def test_the_cached_markets_count_what_each_caller_may_see(client_as, world, settings):
+    """A suspended company's market counts for officers and for its own representative only: the public's
+    cached counts and the officers' are kept apart, and a representative of a company the public does not
+    see gets counts computed for them."""
+    from companies.models import Company, CompanyStatus
+
+    settings.INDICATORS_CACHE_SECONDS = 60
+    Company.objects.filter(pk=world.own.pk).update(status=CompanyStatus.SUSPENDED)
+
+    def japan(role):
+        rows = client_as(role).get(reverse("market-list")).json()
+        return {row["country"]: row["company_count"] for row in rows}.get("JP", 0)
+
+    assert japan("officer") == 1  # cached for officers first
+    assert japan("anonymous") == 0
+    assert japan("other_representative") == 0  # represents an active company: the public's counts
+    assert japan("read_key") == japan("representative") == 1  # their own company, and their app
+    assert japan("anonymous") == 0
