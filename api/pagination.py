@@ -62,11 +62,16 @@ def _whole_number_within(raw: str, low: int, high: int) -> int | None:
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    django_paginator_class = CappedCountPaginator
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     page_size_query_description = f"Number of results per page, 1 to {MAX_PAGE_SIZE} (default 20)."
     page_query_description = "Page number, from 1."
+    paginator = None  # the last one made: a page past the end is refused with the count it already has
+
+    def django_paginator_class(self, object_list, per_page) -> CappedCountPaginator:
+        """What DRF's ``paginate_queryset`` calls to make its paginator; kept in ``paginator``."""
+        self.paginator = CappedCountPaginator(object_list, per_page)
+        return self.paginator
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -93,7 +98,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def _past_the_end(self, queryset, request, raw: str, reason: str):
         """Refuse page ``raw``, which is past the last one: a 404, or a 400 when the count is capped (the pages
         past it cannot be reached at all)."""
-        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        paginator = self.paginator
+        if paginator is None or paginator.object_list is not queryset:  # a page number too long to try
+            paginator = CappedCountPaginator(queryset, self.get_page_size(request))
         if paginator.count_capped:
             raise ValidationError(
                 {
