@@ -125,7 +125,7 @@ def test_page_past_the_end_of_an_uncapped_result_is_still_a_404(
     api_client, five_companies, count_limit, django_assert_num_queries
 ):
     count_limit(10)
-    with django_assert_num_queries(1):  # the count, once: the 404 says so with the count the page was refused by
+    with django_assert_num_queries(1):  # one capped count: the 404 reuses the one that refused the page
         body = get_json(api_client, "company-list", {"page_size": 2, "page": 4}, status=404)
     assert list(body) == ["detail"]
     assert body["detail"].startswith("Page 4 does not exist")

@@ -1,8 +1,9 @@
 """Reference lists: provinces, categories, standards, markets."""
 
+from django.core.cache import cache
 from django.urls import reverse
 
-from companies.models import MarketKind
+from companies.models import Company, CompanyStatus, MarketKind
 from companies.services import export_market_create
 from tests.helpers import get_json
 
@@ -101,8 +102,6 @@ def test_markets_are_served_from_the_shared_cache_until_it_expires(
 ):
     """Counts over every export market of the registry (seconds at national scale): computed once, then
     served to everyone for INDICATORS_CACHE_SECONDS, as the indicators are."""
-    from django.core.cache import cache
-
     settings.INDICATORS_CACHE_SECONDS = 60
     first = get_json(api_client, "market-list")
     make_company(name="Công ty Mới", markets=["JP"])
@@ -122,8 +121,6 @@ def test_the_cached_markets_count_what_each_caller_may_see(client_as, world, set
     """A suspended company's market counts for officers and for its own representative only: the public's
     cached counts and the officers' are kept apart, and a representative of a company the public does not
     see gets counts computed for them."""
-    from companies.models import Company, CompanyStatus
-
     settings.INDICATORS_CACHE_SECONDS = 60
     Company.objects.filter(pk=world.own.pk).update(status=CompanyStatus.SUSPENDED)
 
