@@ -13,6 +13,16 @@ from tests.conftest import DANANG_SOFT, MISA
 from tests.helpers import get_json
 
 
+@pytest.fixture(autouse=True)
+def _roomy_time_budget(settings):
+    """These tests check which names are suggested, in what order: the later tiers' time budget is raised.
+    The production one (12 ms on PostgreSQL) can run out on a 2-core CI machine under load, which then leaves
+    a tier's names out (a CI run did: "Phần mềm cho kế hoạch" missing from the third tier, in a 36 ms
+    request). The budget is still set, so the reads take the same path; tests/registry/test_suggestion_reads.py
+    tests what happens when it runs out."""
+    settings.SUGGESTION_MILLISECONDS = 2000
+
+
 def suggest(client, q, status=200):
     return get_json(client, "autocomplete", {"q": q}, status=status)
 
