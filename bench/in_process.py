@@ -10,8 +10,9 @@ budget, ``SUGGESTION_MILLISECONDS``, leaves out). The figures in the commit mess
 say "in one process" come from here. Medians and the split are what it is for: its p99 also catches the
 background work of a freshly loaded database (autovacuum), which the benchmark's warm-up absorbs.
 
-With ``--fastest-of N`` it also sends each different path N more times and sums the fastest time of each:
-the before/after figures of a change (run it on the code before and after, alternately, a few rounds).
+With ``--fastest-of N`` it also sends each different path N more times and lists the fastest time of each,
+slowest first, with their sum: the before/after figures of a change (run it on the code before and after,
+alternately, a few rounds), or how each path grows from one database size to the next.
 
 With ``--profile`` it runs each endpoint's paths once more under cProfile and splits the time by stage
 (``profile_stages``: django-filter, reading the object or the page with its count, the serializers, JSON
@@ -181,9 +182,10 @@ def main() -> None:
             fastest = fastest_of(client, paths, args.fastest_of)
             print(
                 f"    fastest of {args.fastest_of}, {len(fastest)} different paths: "
-                f"{sum(seconds for seconds, _ in fastest) * 1000:.0f} ms in all, slowest {fastest[0][0] * 1000:.1f} ms"
-                f" ({fastest[0][1]})"
+                f"{sum(seconds for seconds, _ in fastest) * 1000:.0f} ms in all, slowest first:"
             )
+            for seconds, path in fastest:
+                print(f"      {seconds * 1000:7.1f} ms  {path}")
         if args.profile:
             shares = profile_split(client, paths)
             print("    profiled: " + ", ".join(f"{part} {share:.0%}" for part, share in shares if share >= 0.005))
