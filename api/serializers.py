@@ -4,12 +4,12 @@ rely on: add fields, never rename or remove them within v1."""
 import copy
 
 from django.db import models
-from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from companies.models import ChangeEvent, Company, ContactPerson, ExportMarket, ExportRevenue, Province, Source
 from products.models import Category, Product, Standard
+from registry.countries import country_name
 
 COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Z]{2}$", "example": "JP"}
 
@@ -307,7 +307,7 @@ class MarketSerializer(serializers.Serializer):
     product_count = serializers.IntegerField(help_text="Products sold in the country.")
 
     def get_name(self, row) -> str:
-        return countries.name(row["country"])
+        return country_name(row["country"])
 
 
 class ChangeSerializer(OutputSerializer):

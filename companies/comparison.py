@@ -19,7 +19,8 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.db.models import Count, Max, Min, Q
-from django_countries import countries
+
+from registry.countries import country_name
 
 from .models import Company, ExportMarket, MarketKind
 from .querysets import product_maturity_choices
@@ -207,7 +208,7 @@ def _add_markets(figures: dict[int, CompanyFigures]) -> None:
         figures[company_id].markets.append(
             MarketPresence(
                 country=country,
-                country_name=countries.name(country),
+                country_name=country_name(country),
                 kinds=sorted(market["kinds"], key=kind_order.__getitem__),
                 since_year=min(market["years"], default=None),
                 products=len(market["products"]),
@@ -230,7 +231,7 @@ def _add_revenue(figures: dict[int, CompanyFigures], viewer) -> list[int]:
             years.add(year)
         if country:
             revenue[-1].countries.append(
-                Figure(amount_usd=amount_usd, verified=verified, country=country, country_name=countries.name(country))
+                Figure(amount_usd=amount_usd, verified=verified, country=country, country_name=country_name(country))
             )
         else:
             revenue[-1].total = Figure(amount_usd=amount_usd, verified=verified)

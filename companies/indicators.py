@@ -48,9 +48,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django_countries import countries
 
 from registry.cache import shared_result
+from registry.countries import country_name
 
 from .models import Company, CompanyStatus, ExportMarket, ExportRevenue, Source, VerificationState
 
@@ -508,7 +508,7 @@ def market_breakdown(year: int | None) -> list[BreakdownItem]:
                 item["companies"] += row["figures"]
                 item["verified_companies"] += row["verified_figures"]
     return _sorted(
-        _item(code, countries.name(code), item) for code, item in items.items() if item["companies"] or item["amount"]
+        _item(code, country_name(code), item) for code, item in items.items() if item["companies"] or item["amount"]
     )
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Count, F, QuerySet, Value, When
 from django.db.models.functions import Substr
-from django_countries import countries
+
+from registry.countries import country_name
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def labelled_facet(rows: Rows, key: str, label: str, counted: str | None) -> Fac
 
 def country_facet(rows: Rows, key: str, counted: str | None) -> Facet:
     """Counts per ISO country code, labelled with the country's English name."""
-    return field_facet(rows, key, counted, countries.name)
+    return field_facet(rows, key, counted, country_name)
 
 
 def choice_facet(rows: Rows, key: str, counted: str | None, choices) -> Facet:
