@@ -1,13 +1,19 @@
 """``?facets=province,market`` on a list: beside the page, how many of the matching rows have each value
 of each named facet (``registry.facets``; the domain apps declare which facets a list has)."""
 
+import hashlib
+import json
 from dataclasses import asdict
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
 
+from companies.selectors import shared_visibility
 from registry.facets import Facet, facet_counts
 
+from .field_selection import FIELDS_PARAMETER
 from .filtering import chosen_names, names_parameter
 from .pagination import PageNumberPagination
 
@@ -34,7 +40,9 @@ def facets_parameter(names: list[str]) -> OpenApiParameter:
             "(`facets=province&facets=market`) or comma-separated (`facets=province,market`): the "
             "page then has a `facets` object with, for each, the values found and how many results have each, "
             "most frequent first; values with no result are left out. A value is what the filter of the same "
-            "name takes. Not with format=csv or xlsx."
+            "name takes. Not with format=csv or xlsx. The counts of a set of filters are kept for everyone who "
+            "sees the same results, for `FACETS_CACHE_SECONDS` (60 s by default): they may be that much older "
+            "than the page."
         ),
     )
 
@@ -83,8 +91,35 @@ class FacetsMixin:
         names = self.requested_facets()
         response = super().list(request, *args, **kwargs)
         if names:
-            counts = facet_counts(self.facets, names, self.matching)
+            counts = facet_counts(
+                self.facets,
+                names,
+                self.matching,
+                shared_as=self.facets_shared_as(),
+                fresh_seconds=settings.FACETS_CACHE_SECONDS,
+            )
             response.data[FACETS_PARAMETER] = {
                 name: [asdict(count) for count in value_counts] for name, value_counts in counts.items()
             }
         return response
+
+    def facets_shared_as(self) -> str | None:
+        """A name for the rows the facets count (``registry.facets.facet_counts``): the list, what the caller
+        sees (``companies.selectors.shared_visibility``; ``None``, nothing shared, where that is theirs
+        alone) and every query parameter but those that leave the matching rows as they are."""
+        visibility = shared_visibility(self.request.user)
+        if visibility is None:
+            return None
+        not_filtering = {  # the page, its order, fields and format, the facets asked for
+            self.paginator.page_query_param,
+            self.paginator.page_size_query_param,
+            "ordering",
+            FIELDS_PARAMETER,
+            api_settings.URL_FORMAT_OVERRIDE,
+            FACETS_PARAMETER,
+        }
+        filters = sorted(
+            (name, sorted(values)) for name, values in self.request.query_params.lists() if name not in not_filtering
+        )
+        digest = hashlib.sha256(json.dumps(filters).encode()).hexdigest()
+        return f"{self.basename}:{visibility}:{digest}"

@@ -173,15 +173,31 @@ def market_list(viewer=None) -> list[dict]:
     officer sees, are kept in the shared cache for ``INDICATORS_CACHE_SECONDS`` like the indicators, and may
     be that much older than the registry. A representative of a company that the public does not see gets
     counts that include it, computed for them."""
-    if sees_everything(viewer):
-        key, visible = "markets:v1:everything", Q()
-    elif _represents_hidden_company(viewer):
+    visibility = shared_visibility(viewer)
+    if visibility is None:
         return _market_counts(company_visible_to(viewer))
-    else:
-        key, visible = "markets:v1:public", company_visible_to(None)
+    visible = Q() if visibility == SEES_EVERYTHING else company_visible_to(None)
     fresh_seconds = settings.INDICATORS_CACHE_SECONDS
+    key = f"markets:v1:{visibility}"
     _computed_at, counts = shared_result(key, lambda: _market_counts(visible), fresh_seconds=fresh_seconds)
     return counts
+
+
+SEES_EVERYTHING = "everything"
+SEES_THE_PUBLIC_REGISTRY = "public"
+
+
+def shared_visibility(viewer) -> str | None:
+    """What ``viewer`` sees, named where others see the same, so that figures counted over it can be kept in
+    the shared cache for all of them: ``SEES_EVERYTHING`` (officers) or ``SEES_THE_PUBLIC_REGISTRY``
+    (anyone who sees the active companies only: the public, apps, representatives of active companies).
+    ``None`` for a representative of a company the public does not see, or an app acting for one: what they
+    see is theirs alone. At most one query (none for an anonymous caller)."""
+    if sees_everything(viewer):
+        return SEES_EVERYTHING
+    if _represents_hidden_company(viewer):
+        return None
+    return SEES_THE_PUBLIC_REGISTRY
 
 
 def _represents_hidden_company(viewer) -> bool:

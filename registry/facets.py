@@ -3,18 +3,21 @@ page can show "Hà Nội (412), Hồ Chí Minh City (388), ..." beside the resul
 
 Each facet is one ``GROUP BY`` query over the filtered rows themselves (the list's own queryset, or rows
 related to it through a subquery of its keys): the database counts, nothing is loaded row by row, and the
-number of queries is fixed by the facets asked for, not by the data. A facet's ``value`` is what the list's filter of the same name takes, so a client can
-narrow the list by any value it was shown.
+number of queries is fixed by the facets asked for, not by the data. A facet's ``value`` is what the list's
+filter of the same name takes, so a client can narrow the list by any value it was shown. The counts of rows
+that many callers filter alike are kept a while in the shared cache (``facet_counts``).
 
 The domain apps declare their facets (``companies.facets``, ``products.facets``) with the builders here.
 """
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Count, F, QuerySet, Value, When
 from django.db.models.functions import Substr
 
+from registry.cache import shared_result
 from registry.countries import country_name
 
 
@@ -133,8 +136,27 @@ def tree_facet(rows: Rows, node: str, counted: str | None, nodes: Callable[[], Q
     return facet
 
 
-def facet_counts(facets: dict[str, Facet], names: Iterable[str], matching: QuerySet) -> dict[str, list[FacetCount]]:
+def facet_counts(
+    facets: dict[str, Facet],
+    names: Iterable[str],
+    matching: QuerySet,
+    *,
+    shared_as: str | None = None,
+    fresh_seconds: int = 0,
+) -> dict[str, list[FacetCount]]:
     """The counts of the named facets (names already checked against ``facets``) over ``matching``, the
-    filtered rows of a list."""
+    filtered rows of a list.
+
+    ``shared_as`` names ``matching`` where every caller who filters the same rows sees the same ones: each
+    facet's counts are then kept in the shared cache under that name for ``fresh_seconds``
+    (``registry.cache.shared_result``), and may be that much older than the rows. A facet reads every
+    matching row: seconds for the whole registry at national scale."""
     matching = matching.order_by().prefetch_related(None)
-    return {name: facets[name](matching) for name in names}
+    if shared_as is None:
+        return {name: facets[name](matching) for name in names}
+    return {
+        name: shared_result(
+            f"facets:v1:{shared_as}:{name}", functools.partial(facets[name], matching), fresh_seconds=fresh_seconds
+        )[1]
+        for name in names
+    }

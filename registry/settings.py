@@ -279,6 +279,9 @@ EXPORT_TREND_YEARS = int(os.environ.get("EXPORT_TREND_YEARS", "5"))
 # Indicators, and the markets' counts (/api/v1/markets/), are computed from the registry when asked and kept
 # this long in the shared cache (0: never).
 INDICATORS_CACHE_SECONDS = int(os.environ.get("INDICATORS_CACHE_SECONDS", "60"))
+# Facet counts (?facets= on the company and product lists) are kept this long in the shared cache, for
+# every caller who filters the same rows (0: counted on every request).
+FACETS_CACHE_SECONDS = int(os.environ.get("FACETS_CACHE_SECONDS", "60"))
 # Unverified revenue figures are not public: an indicator leaves out the unverified part of a figure that
 # fewer than this many companies' unverified figures make up, so that no indicator tells one of them.
 INDICATORS_MIN_UNVERIFIED_COMPANIES = int(os.environ.get("INDICATORS_MIN_UNVERIFIED_COMPANIES", "3"))

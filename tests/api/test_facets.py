@@ -1,13 +1,18 @@
 """``?facets=`` on the company and product lists: counts per value over every result matching the other
 parameters, computed in a fixed number of queries; each value narrows the list by the filter of the same
-name to exactly its count; what the caller may not see is not counted; bad requests are 400."""
+name to exactly its count; what the caller may not see is not counted; bad requests are 400.
+
+The shared cache of the counts is off here (``FACETS_CACHE_SECONDS = 0``) except in the tests of it, at the
+end: the others count what the database holds when they ask."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from companies.models import Company, CompanyStatus
 from companies.services import company_suspend
 from tests.conftest import MISA
 from tests.helpers import get_json
@@ -17,10 +22,21 @@ PRODUCT_FACETS = [*COMPANY_FACETS, "certified"]
 LISTS = [("company-list", COMPANY_FACETS), ("product-list", PRODUCT_FACETS)]
 
 
+@pytest.fixture(autouse=True)
+def _facets_counted_on_every_request(settings):
+    settings.FACETS_CACHE_SECONDS = 0
+
+
 def facets(client, url_name, names, **params):
     body = get_json(client, url_name, {"facets": ",".join(names), **params})
     assert sorted(body["facets"]) == sorted(names)
     return {name: {row["value"]: row["count"] for row in rows} for name, rows in body["facets"].items()}
+
+
+def _queries(client, url_name, params) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        get_json(client, url_name, params)
+    return len(captured)
 
 
 def test_company_facets_count_companies_per_value(api_client, registry):
@@ -90,17 +106,12 @@ def test_every_facet_value_narrows_the_list_to_its_count(api_client, registry, m
 
 @pytest.mark.parametrize(("url_name", "names"), LISTS, ids=["companies", "products"])
 def test_facets_take_a_fixed_number_of_queries(api_client, registry, make_companies, url_name, names):
-    def queries(params):
-        with CaptureQueriesContext(connection) as captured:
-            get_json(api_client, url_name, params)
-        return len(captured)
-
-    plain = queries({})
+    plain = _queries(api_client, url_name, {})
     # One GROUP BY per facet; the category tree's also reads the categories.
-    with_facets = queries({"facets": ",".join(names)})
+    with_facets = _queries(api_client, url_name, {"facets": ",".join(names)})
     assert with_facets == plain + len(names) + 1
     make_companies(5)
-    assert queries({"facets": ",".join(names)}) == with_facets
+    assert _queries(api_client, url_name, {"facets": ",".join(names)}) == with_facets
 
 
 def test_facets_do_not_count_what_the_caller_may_not_see(api_client, registry, make_user, bearer_client):
@@ -170,3 +181,58 @@ def test_facets_follow_filters_on_annotations_and_search(api_client, registry):
     assert body["count"] == 1
     assert body["facets"]["province"] == [{"value": "01", "label": "Thành phố Hà Nội", "count": 1}]
     assert body["facets"]["verified"] == [{"value": "true", "label": "Verified", "count": 1}]
+
+
+def test_facet_counts_are_served_from_the_shared_cache_until_it_expires(api_client, registry, make_company, settings):
+    """Counts that read every matching row (seconds over the whole registry at national scale): counted once
+    for a set of filters, then served for FACETS_CACHE_SECONDS; the page beside them is read each time."""
+    settings.FACETS_CACHE_SECONDS = 60
+    params = {"facets": "province,market"}
+    plain = _queries(api_client, "company-list", {})
+    first = get_json(api_client, "company-list", params)
+    make_company(name="Công ty Mới", province="79", markets=["JP"])
+
+    assert _queries(api_client, "company-list", params) == plain  # no facet counted
+    cached = get_json(api_client, "company-list", params)
+    assert cached["count"] == first["count"] + 1  # the page is read now
+    assert cached["facets"] == first["facets"]  # the counts are the earlier ones
+
+    cache.clear()  # the window passes
+    counts = facets(api_client, "company-list", ["province", "market"])
+    assert counts["province"]["79"] == 2
+    assert counts["market"]["JP"] == 2
+
+
+def test_cached_facet_counts_are_kept_per_set_of_filters(api_client, registry, settings):
+    """Each set of filters has its own counts; the page, its size and order, the fields and the other facets
+    asked for do not change which rows match, and share them."""
+    settings.FACETS_CACHE_SECONDS = 60
+    assert facets(api_client, "company-list", ["province"], province="01") == {"province": {"01": 1}}
+    assert facets(api_client, "company-list", ["province"], province="79") == {"province": {"79": 1}}
+    assert facets(api_client, "company-list", ["province"]) == {"province": {"01": 1, "48": 1, "79": 1}}
+    assert facets(api_client, "product-list", ["province"]) == {"province": {"01": 1, "48": 1}}
+
+    same_rows = {"province": "01", "page_size": 1, "ordering": "-name", "fields": "tax_code", "facets": "market"}
+    plain = _queries(api_client, "company-list", {key: same_rows[key] for key in ("province", "page_size")})
+    get_json(api_client, "company-list", same_rows)
+    same_rows.update(page_size=2, ordering="name", fields="name", facets="province,market")
+    assert _queries(api_client, "company-list", same_rows) == plain
+
+
+def test_cached_facet_counts_count_what_each_caller_may_see(client_as, world, settings):
+    """A suspended company counts for officers and for its own representative only: the public's cached
+    counts and the officers' are kept apart, and a representative of a company the public does not see
+    gets counts made for them, whoever asked first."""
+    settings.FACETS_CACHE_SECONDS = 60
+    Company.objects.filter(pk=world.own.pk).update(status=CompanyStatus.SUSPENDED)
+
+    def japan(role, url_name="company-list"):
+        return facets(client_as(role), url_name, ["market"])["market"].get("JP", 0)
+
+    assert japan("officer") == 1  # counted for officers first
+    assert japan("anonymous") == 0
+    assert japan("other_representative") == 0  # represents an active company: the public's counts
+    assert japan("read_key") == japan("representative") == 1  # their own company, and their app
+    assert japan("anonymous") == 0
+    assert japan("anonymous", "product-list") == 0
+    assert japan("representative", "product-list") == japan("officer", "product-list") == 1
