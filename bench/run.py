@@ -6,7 +6,7 @@ For each size N it:
 2. serves the app with gunicorn (``registry/gunicorn_conf.py``) on 127.0.0.1;
 3. drives a fixed query mix from a separate process (``bench/load.py``): first one client (latency:
    p50, p95, p99), then several at once (requests per second); then, on a server with the shared
-   cache of whole-registry figures off, a few cold computations of the indicator summary and the markets;
+   cache off, a few cold computations of the indicator summary, the markets and the lists' facets;
 4. runs the very SQL each request issued (captured by ``bench/capture_sql.py``) directly with psycopg,
    so that each endpoint shows API time / raw SQL time side by side;
 5. EXPLAINs every statement and reports any sequential scan of a big table;
@@ -75,14 +75,22 @@ GROWTH_ENDPOINTS = [
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 # An endpoint whose captured requests take this long (median) is slow: warmed up less (bench_size).
 SLOW_SECONDS = 0.5
-# The whole-registry figures that the shared cache keeps, with INDICATORS_CACHE_SECONDS=0, so that each
-# request computes them: the cold figures (the "indicators" and "markets" rows of the mix are served from the
-# cache). A small sample: each takes seconds at 100,000.
+# The figures that the shared cache keeps, with INDICATORS_CACHE_SECONDS=0 and FACETS_CACHE_SECONDS=0, so that
+# each request computes them: the cold figures (the "indicators", "markets" and facets rows of the mix are
+# mostly served from the cache). The facets: every facet of each list, unfiltered, its heaviest and most asked
+# for. A small sample: each takes seconds at 100,000.
 COLD_PATHS = {
     "indicators (cold: cache off)": "/api/v1/indicators/",
     "markets (cold: cache off)": "/api/v1/markets/",
+    "company list + facets (cold: cache off)": "/api/v1/companies/?facets=category,province,market,verified,maturity",
+    "product list + facets (cold: cache off)": (
+        "/api/v1/products/?facets=category,province,market,verified,maturity,certified"
+    ),
 }
 COLD_REQUESTS = 10
+# Endpoints of the mix whose answers the shared cache keeps per path (FACETS_CACHE_SECONDS): their SQL is
+# captured as the timed requests, which repeat the paths, mostly meet it.
+CACHED_PER_PATH = ("company list + facets", "product list + facets")
 COLD_SAMPLES = 3
 # The API root, which runs no SQL: what any request costs before its own work (query_mix).
 FLOOR_ENDPOINT = "API root (no SQL)"
@@ -263,14 +271,17 @@ def query_mix(url: str, samples: int) -> dict[str, list[str]]:
     }
 
 
-def capture_sql(env: dict, endpoints: dict[str, list[str]], max_seconds: float) -> tuple[dict, dict[str, str]]:
-    """The captured requests of each endpoint (fewer paths than given for a slow one: ``max_seconds`` each),
-    and the endpoints that failed (name: what failed), which are left out of the rest of the run."""
+def capture_sql(
+    env: dict, endpoints: dict[str, list[str]], max_seconds: float, cached: tuple[str, ...] = ()
+) -> tuple[dict, dict[str, str]]:
+    """The captured requests of each endpoint (fewer paths than given for a slow one: ``max_seconds`` each;
+    each path of an endpoint in ``cached`` asked once first, ``bench/capture_sql.py``), and the endpoints that
+    failed (name: what failed), which are left out of the rest of the run."""
     result = subprocess.run(
         [PYTHON, "bench/capture_sql.py"],
         cwd=ROOT,
         env=env,
-        input=json.dumps({"endpoints": endpoints, "max_seconds": max_seconds}),
+        input=json.dumps({"endpoints": endpoints, "max_seconds": max_seconds, "cached": cached}),
         capture_output=True,
         text=True,
     )
@@ -457,13 +468,13 @@ def bench_size(args, companies: int) -> dict:
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
-    # The cold indicators and markets: nothing cached, every request computes them (as the first one after a
-    # deploy, and one request a minute after that, does).
-    cold_env = {**env, "INDICATORS_CACHE_SECONDS": "0"}
+    # The cold indicators, markets and facets: nothing cached, every request computes them (as the first one
+    # after a deploy, and one request a minute after that, does).
+    cold_env = {**env, "INDICATORS_CACHE_SECONDS": "0", "FACETS_CACHE_SECONDS": "0"}
     load_report = prepare_database(args.admin_url, name, companies, env)
     endpoints = query_mix(url, args.samples)
     log(f"N={companies:,}: capturing the SQL of {len(endpoints)} endpoints")
-    captured, failed = capture_sql(env, endpoints, args.max_seconds)
+    captured, failed = capture_sql(env, endpoints, args.max_seconds, CACHED_PER_PATH)
     cold_mix = {endpoint: [path] * COLD_SAMPLES for endpoint, path in COLD_PATHS.items()}
     cold, cold_failed = capture_sql(cold_env, cold_mix, args.max_seconds)
     failed.update(cold_failed)
@@ -633,7 +644,10 @@ def markdown(report: dict) -> str:
         "Autocomplete, facets (`?facets=`), compare, field selection (`?fields=`) and the indicators (issue 4) are "
         "in the mix. `indicators` (the summary) and `markets` are served from the shared cache (fresh for "
         "INDICATORS_CACHE_SECONDS, 60 s; then the first request recomputes them while the others get the previous "
-        "figures); the `(cold: cache off)` rows are their computation, with INDICATORS_CACHE_SECONDS=0 on one "
+        "figures), and so are the facet counts of a set of filters (FACETS_CACHE_SECONDS, 60 s; the page beside "
+        "them is read each time): the facets rows' paths repeat, a path's first request in the window counts "
+        "them, and their queries and SQL are those of a request that finds them kept. The `(cold: cache off)` rows are the computation (the facets: each list's every facet, "
+        "unfiltered), with INDICATORS_CACHE_SECONDS=0 and FACETS_CACHE_SECONDS=0 on one "
         f"worker, {COLD_REQUESTS} requests each: what the first request after a deploy, and one request a minute "
         "after that, costs (req/s: not measured). "
         f"`{FLOOR_ENDPOINT}` is `/api/v1/`, a list of links: a request with no SQL, through the same server, "
