@@ -167,6 +167,10 @@ def province_list() -> QuerySet[Province]:
     return Province.objects.all()
 
 
+SEES_EVERYTHING = "everything"
+SEES_THE_PUBLIC_REGISTRY = "public"
+
+
 def market_list(viewer=None) -> list[dict]:
     """The foreign countries visible companies are present in, with how many companies and products, most
     companies first. Counts over every export market of the registry: what the public sees, and what an
@@ -181,10 +185,6 @@ def market_list(viewer=None) -> list[dict]:
     key = f"markets:v1:{visibility}"
     _computed_at, counts = shared_result(key, lambda: _market_counts(visible), fresh_seconds=fresh_seconds)
     return counts
-
-
-SEES_EVERYTHING = "everything"
-SEES_THE_PUBLIC_REGISTRY = "public"
 
 
 def shared_visibility(viewer) -> str | None:
