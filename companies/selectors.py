@@ -7,6 +7,7 @@ officer sees everything.
 """
 
 import datetime
+import functools
 
 from django.apps import apps
 from django.conf import settings
@@ -18,6 +19,10 @@ from registry.cache import shared_result
 from registry.search import TimeBudget, name_suggestions
 
 from .models import ChangeEvent, Company, CompanyStatus, ContactPerson, ExportMarket, ExportRevenue, Province
+
+# What a viewer sees, where others see the same (``shared_visibility``).
+SEES_EVERYTHING = "everything"
+SEES_THE_PUBLIC_REGISTRY = "public"
 
 
 def sees_everything(viewer) -> bool:
@@ -65,6 +70,29 @@ def company_visible_to(viewer, *, relation: str = "company") -> Q:
     return active
 
 
+def built_once_for_viewers_alike(selector):
+    """A selector ``selector(viewer)`` whose queryset is built once per process for the viewers who all see the
+    same (anonymous callers; officers) and cloned for each call, as a view's class-level ``queryset`` is.
+    Building one costs what its annotations cost to resolve against the models (a company list: 1.1 ms, a
+    tenth of a light list request); cloning it, 6 µs. Any other viewer's queryset names them
+    (``company_visible_to``) and is built for each call."""
+    built: dict[str, QuerySet] = {}
+
+    @functools.wraps(selector)
+    def selector_for(viewer=None) -> QuerySet:
+        if viewer is None or not viewer.is_authenticated:
+            alike = "anonymous"
+        elif sees_everything(viewer):
+            alike = SEES_EVERYTHING
+        else:
+            return selector(viewer)
+        if alike not in built:
+            built[alike] = selector(viewer)
+        return built[alike].all()
+
+    return selector_for
+
+
 def companies_visible_to(viewer) -> QuerySet[Company]:
     """Companies the viewer may read, annotated with ``viewer_sees_sensitive``: whether the viewer may read
     the company's contact persons and unverified figures."""
@@ -90,6 +118,7 @@ def export_revenues_represented_by(user) -> QuerySet[ExportRevenue]:
     return ExportRevenue.objects.filter(company__in=companies_represented_by(user))
 
 
+@built_once_for_viewers_alike
 def company_list(viewer=None) -> QuerySet[Company]:
     """Companies with their province, export market countries and latest verified export revenue, in a
     fixed number of queries whatever the page size."""
@@ -102,6 +131,7 @@ def company_list(viewer=None) -> QuerySet[Company]:
     )
 
 
+@built_once_for_viewers_alike
 def company_detail(viewer=None) -> QuerySet[Company]:
     """One company's page: also its products, export markets with their products and sources, and its
     yearly export revenue; contact persons and unverified revenue only where the viewer may see them (the
@@ -165,10 +195,6 @@ def export_revenue_list(viewer=None) -> QuerySet[ExportRevenue]:
 
 def province_list() -> QuerySet[Province]:
     return Province.objects.all()
-
-
-SEES_EVERYTHING = "everything"
-SEES_THE_PUBLIC_REGISTRY = "public"
 
 
 def market_list(viewer=None) -> list[dict]:

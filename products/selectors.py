@@ -3,12 +3,13 @@
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 
-from companies.selectors import companies_represented_by, company_visible_to
+from companies.selectors import built_once_for_viewers_alike, companies_represented_by, company_visible_to
 from registry.search import TimeBudget, name_suggestions
 
 from .models import Category, Product, Standard
 
 
+@built_once_for_viewers_alike
 def product_list(viewer=None) -> QuerySet[Product]:
     """Products of the companies the viewer may see, with company, category, standards, market countries
     and sources, in a fixed number of queries whatever the page size."""
