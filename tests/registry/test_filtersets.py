@@ -1,5 +1,6 @@
-"""The filter sets build their form class once per class (``registry.filters.FilterSet``): each request
-still gets a form of its own, so one request's values and errors never reach another's."""
+"""The filter sets build their form class once per class and copy their filters shallowly
+(``registry.filters.FilterSet``): each request still gets a form and filters of its own, so one request's
+values, errors and results never reach another's."""
 
 from django.http import QueryDict
 
@@ -33,3 +34,21 @@ def test_each_filterset_has_a_form_of_its_own(db):
     assert accepted.form.cleaned_data["province"] == "01"
     assert accepted.form is not refused.form
     assert accepted.form.fields["province"] is not refused.form.fields["province"]
+
+
+def test_each_filterset_has_filters_of_its_own(world):
+    first, second = filterset(f"search={world.own.name}"), filterset(f"search={world.other.name}")
+    for each in (first, second):
+        assert each.is_valid(), each.errors
+        assert set(each.filters) == set(CompanyFilterSet.base_filters)
+        for name, filter_ in each.filters.items():
+            assert filter_ is not CompanyFilterSet.base_filters[name]
+            assert filter_.parent is each
+            assert filter_.model is Company
+    # A method filter calls the method of the filter set it was copied for.
+    assert first.filters["search"].filter.f is first.filters["search"]
+    assert not hasattr(CompanyFilterSet.base_filters["search"], "parent")
+    # Each answers its own search, also when the other was filtered in between.
+    first_codes = first.qs
+    assert list(second.qs.values_list("tax_code", flat=True)) == [world.other.tax_code]
+    assert list(first_codes.values_list("tax_code", flat=True)) == [world.own.tax_code]
