@@ -44,8 +44,8 @@ class OutputSerializer(serializers.ModelSerializer):
         with that, 1.7 ms without). A plain field is copied as it is (binding it to this serializer sets
         its name, source and parent on the copy); a field made of others (a nested serializer, a list of
         related ids) is built anew from its arguments (DRF's deep copy), since its parts are bound to it.
-        Deep-copying them all was a tenth of a company list request: each plain field too was built anew,
-        its choices copied."""
+        Deep-copying them all built each plain field anew too, its choices copied: serializing a company
+        list's page of 20 took 0.8 ms with that, 0.6 ms without."""
         built = type(self).__dict__.get("_built_fields")
         if built is None:
             built = super().get_fields()
