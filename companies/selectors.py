@@ -81,7 +81,7 @@ def built_once_for_viewers_alike(selector):
     @functools.wraps(selector)
     def selector_for(viewer=None) -> QuerySet:
         if viewer is None or not viewer.is_authenticated:
-            alike = "anonymous"
+            alike = SEES_THE_PUBLIC_REGISTRY
         elif sees_everything(viewer):
             alike = SEES_EVERYTHING
         else:

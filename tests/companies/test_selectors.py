@@ -21,14 +21,16 @@ def codes(queryset) -> set[str]:
 
 
 @pytest.mark.parametrize("selector", [company_list, company_detail])
-def test_each_call_answers_a_queryset_of_its_own(world, selector):
+def test_each_call_answers_a_queryset_of_its_own(world, make_company, selector):
     narrowed = selector(AnonymousUser()).filter(tax_code=world.own.tax_code)
     assert codes(narrowed) == {world.own.tax_code}
-    list(narrowed)  # evaluated: its rows are cached on it, not on the next call's
+    evaluated = selector(AnonymousUser())
+    assert {company.tax_code for company in evaluated} == {world.own.tax_code, world.other.tax_code}
+    # The evaluated queryset keeps its rows; the next call reads the registry as it is now.
+    newcomer = make_company(name="Công ty Phần mềm Mới")
     fresh = selector(AnonymousUser())
-    assert fresh is not narrowed
-    assert fresh._result_cache is None
-    assert codes(fresh) == {world.own.tax_code, world.other.tax_code}
+    assert fresh is not evaluated
+    assert {company.tax_code for company in fresh} == {world.own.tax_code, world.other.tax_code, newcomer.tax_code}
 
 
 def test_viewers_alike_share_what_they_see_and_no_more(world, hidden, make_user):
