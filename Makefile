@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup db schema check fuzz bench bench-exports bench-in-process clean
+.PHONY: run test setup db schema check fuzz bench bench-exports bench-in-process bench-pieces clean
 
 run: db
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -49,6 +49,11 @@ BENCH_EXPORT_ARGS ?=
 # make bench-in-process DATABASE_URL=postgres://postgres@127.0.0.1:5432/miv_bench_100000
 bench-in-process: setup
 	$(PY) bench/in_process.py $(BENCH_IN_PROCESS_ARGS)
+
+# The pieces of a light list request (selectors, filter sets, a page's serializing), each timed on its own,
+# against the same kind of database; run it on the code before and after a change.
+bench-pieces: setup
+	$(PY) bench/pieces.py
 
 bench-exports: setup
 	$(PY) bench/export_memory.py $(BENCH_EXPORT_ARGS)
