@@ -1,7 +1,11 @@
 """``?fields=tax_code,name,markets``: a company or product answered with only the named fields, for clients
 that need a few columns of many rows. Unknown names are a 400 listing the valid ones."""
 
+import functools
+
 from drf_spectacular.utils import OpenApiParameter
+
+from registry.querysets import without_reading
 
 from .filtering import chosen_names, names_parameter
 
@@ -22,8 +26,30 @@ def fields_parameter(serializer_class) -> OpenApiParameter:
     )
 
 
+def unread_without(serializer_class, fields: list[str]) -> set[str]:
+    """What only the fields of ``serializer_class`` that are not in ``fields`` read of an object: the
+    annotations and relations an answer with ``fields`` need not read (``registry.querysets.without_reading``)."""
+    reads = reads_by_field(serializer_class)
+    needed = set().union(*(reads[name] for name in fields))
+    return set().union(*(reads[name] for name in reads if name not in fields)) - needed
+
+
+@functools.cache
+def reads_by_field(serializer_class) -> dict[str, frozenset[str]]:
+    """For each field of ``serializer_class``, what it reads of an object: the first attribute of its source
+    (a column, an annotation or a relation), and for a field whose source does not say (a method field, a
+    property), what the serializer's ``Meta.reads`` names for it."""
+    declared = getattr(serializer_class.Meta, "reads", {})
+    return {
+        name: frozenset(field.source_attrs[:1]) | frozenset(declared.get(name, ()))
+        for name, field in serializer_class().fields.items()
+    }
+
+
 class FieldSelectionMixin:
-    """For a viewset whose output serializers are ``api.serializers.OutputSerializer``s."""
+    """For a viewset whose output serializers are ``api.serializers.OutputSerializer``s. With ``?fields=``,
+    what only the fields left out need is not read either: their annotations (correlated subqueries: the
+    company list's market countries and latest export revenue), joined relations and prefetched rows."""
 
     def repeatable_query_parameters(self) -> set[str]:
         repeatable = super().repeatable_query_parameters()
@@ -40,6 +66,13 @@ class FieldSelectionMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.fields_selected = self.selected_fields()  # checked before any query
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        fields = getattr(self, "fields_selected", None)
+        if fields is None:
+            return queryset
+        return without_reading(queryset, unread_without(self.get_serializer_class(), fields))
 
     def get_serializer(self, *args, **kwargs):
         if getattr(self, "fields_selected", None) is not None:

@@ -24,7 +24,11 @@ COMPOSITE_FIELDS = (
 class OutputSerializer(serializers.ModelSerializer):
     """A response shape. Every field is read-only, so the schema says it is always present, except fields
     declared with ``required=False``: those are present only for some callers. Addresses are plain
-    strings (an empty one is "", not an invalid URI)."""
+    strings (an empty one is "", not an invalid URI).
+
+    ``Meta.reads``: for a field whose source does not say what it reads of the object (a method field), the
+    annotations and relations it reads; ``?fields=`` leaves out reading them when the field is left out
+    (``api.field_selection``)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -167,6 +171,7 @@ class CompanySerializer(OutputSerializer):
             "markets",
             "latest_export_revenue",
         ]
+        reads = {"latest_export_revenue": ["latest_export_revenue_usd", "latest_export_revenue_year"]}
 
     @extend_schema_field(LatestExportRevenueSerializer(allow_null=True))
     def get_latest_export_revenue(self, company):

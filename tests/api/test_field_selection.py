@@ -5,10 +5,12 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.conftest import MISA
+from tests.conftest import DANANG_SOFT, GIAI_PHAP_SO, MISA
 from tests.helpers import get_json
 
 
@@ -41,6 +43,61 @@ def test_product_list_and_detail_answer_only_the_named_fields(api_client, regist
     product = registry["accounting"]
     detail = get_json(api_client, "product-detail", {"fields": "name,certified"}, pk=product.pk)
     assert detail == {"name": "Phần mềm kế toán MISA SME", "certified": True}
+
+
+def selects_of(client, url_name: str, params: dict, **url_kwargs) -> list[str]:
+    """The SELECT statements of one request that read the registry (not the rate limit's cache)."""
+    with CaptureQueriesContext(connection) as captured:
+        get_json(client, url_name, params, **url_kwargs)
+    return [
+        each["sql"] for each in captured if each["sql"].startswith("SELECT") and "registry_cache" not in each["sql"]
+    ]
+
+
+def test_what_only_the_fields_left_out_need_is_not_read(api_client, registry):
+    # The whole list row: the page joins the provinces, and its market countries and latest export revenue
+    # are correlated subqueries.
+    (count, page) = selects_of(api_client, "company-list", {})
+    assert all(table in page for table in ("companies_province", "companies_exportmarket", "companies_exportrevenue"))
+    (count, page) = selects_of(api_client, "company-list", {"fields": "tax_code,name"})
+    assert not any(
+        table in page for table in ("companies_province", "companies_exportmarket", "companies_exportrevenue")
+    )
+    (count, page) = selects_of(api_client, "company-list", {"fields": "tax_code,markets"})
+    assert "companies_exportmarket" in page
+    assert not any(table in page for table in ("companies_province", "companies_exportrevenue"))
+    (count, page) = selects_of(api_client, "company-list", {"fields": "name,latest_export_revenue"})
+    assert "companies_exportrevenue" in page
+    assert not any(table in page for table in ("companies_province", "companies_exportmarket"))
+
+
+def test_a_company_page_reads_only_the_related_rows_of_the_fields_asked_for(api_client, registry):
+    # The whole page: the company, its products, markets, the markets' products and its revenue figures.
+    assert len(selects_of(api_client, "company-detail", {}, tax_code=MISA)) == 5
+    assert len(selects_of(api_client, "company-detail", {"fields": "tax_code,name,markets"}, tax_code=MISA)) == 1
+    products_only = selects_of(api_client, "company-detail", {"fields": "tax_code,products"}, tax_code=MISA)
+    assert len(products_only) == 2
+    assert "products_category" in products_only[1]
+    assert len(selects_of(api_client, "company-detail", {"fields": "export_markets"}, tax_code=MISA)) == 3
+
+
+def test_a_product_list_reads_only_the_related_rows_of_the_fields_asked_for(api_client, registry):
+    # The whole row: company, category and sources joined, the standards prefetched.
+    (count, page, standards) = selects_of(api_client, "product-list", {})
+    assert "products_standard" in standards
+    (count, page) = selects_of(api_client, "product-list", {"fields": "id,name"})
+    assert not any(table in page for table in ("products_category", "companies_source", "products_standard"))
+    (count, page) = selects_of(api_client, "product-list", {"fields": "id,category"})
+    assert "products_category" in page
+
+
+def test_a_field_left_out_still_filters_and_orders(api_client, registry):
+    body = get_json(api_client, "company-list", {"fields": "tax_code", "ordering": "-export_revenue"})
+    assert [row["tax_code"] for row in body["results"]] == [MISA, DANANG_SOFT, GIAI_PHAP_SO]
+    body = get_json(api_client, "company-list", {"fields": "tax_code", "min_export_revenue": "500000"})
+    assert [row["tax_code"] for row in body["results"]] == [MISA]
+    body = get_json(api_client, "company-list", {"fields": "tax_code", "market": "US"})
+    assert [row["tax_code"] for row in body["results"]] == [DANANG_SOFT]
 
 
 def test_fields_choose_the_columns_of_an_export(api_client, registry):
