@@ -3,6 +3,14 @@
 from collections.abc import Collection
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.query import ModelIterable
+
+# From this many rows before a page, its rows are found by key first (``PagedQuerySet``). A correlated
+# subquery in the SELECT clause is computed for each row the database reads, also for the rows it skips to
+# reach the page: 4 µs a row for the company list's three (the 100 companies after the first 900: 5.3 ms,
+# against 1.2 ms found by key first, on 100,000 demo companies); finding them by key first costs a nested
+# query to plan and build, 0.2-0.3 ms, which the first 200 rows skipped pay back.
+DEEP_PAGE_OFFSET = 200
 
 
 def without_reading(queryset: QuerySet, names: Collection[str]) -> QuerySet:
@@ -31,6 +39,39 @@ def without_reading(queryset: QuerySet, names: Collection[str]) -> QuerySet:
     if len(kept_lookups) < len(lookups):
         narrowed = narrowed.prefetch_related(None).prefetch_related(*kept_lookups)
     return narrowed
+
+
+class PagedQuerySet(QuerySet):
+    """A queryset whose pages past the first ``DEEP_PAGE_OFFSET`` rows compute their annotations for their own
+    rows only. Such a page is read in one query: the rows whose keys are those of the page
+    (``WHERE pk IN (SELECT pk ... ORDER BY ... LIMIT ... OFFSET ...)``), in the same order, with the
+    queryset's joins and prefetches. The keys' query selects no annotation; one that filters or orders is
+    computed there, as the page needs."""
+
+    def __getitem__(self, k):
+        if self._is_page_of_rows(k) and (k.start or 0) >= DEEP_PAGE_OFFSET and self._selects_subqueries():
+            return self.filter(pk__in=self.values("pk")[k.start : k.stop])
+        return super().__getitem__(k)
+
+    def _is_page_of_rows(self, k) -> bool:
+        """Whether ``self[k]`` asks for a page of model instances, which a subclass may read its own way."""
+        return (
+            isinstance(k, slice)
+            and k.step is None
+            and (k.start or 0) >= 0
+            and k.stop is not None
+            and k.stop >= 0
+            and self._result_cache is None
+            and self._iterable_class is ModelIterable
+            and not self.query.is_sliced
+            and not self.query.combinator
+        )
+
+    def _selects_subqueries(self) -> bool:
+        return any(
+            getattr(annotation, "subquery", False) or annotation.contains_subquery
+            for annotation in self.query.annotation_select.values()
+        )
 
 
 def _paths(name: str, below: dict) -> list[str]:

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connections, transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.db.models.query import ModelIterable
 from django.db.models.sql.where import WhereNode
 
+from .querysets import PagedQuerySet
 from .text import fold, search_terms
 
 # Longest search query that is honoured; longer input is cut (later words add little and cost much).
@@ -110,7 +110,7 @@ class Unsearched(NamedTuple):
     where: WhereNode
 
 
-class SearchableQuerySet(QuerySet):
+class SearchableQuerySet(PagedQuerySet):
     """A queryset of a searchable model, whose ``search()`` uses ``search_queryset``.
 
     ``by_relevance()`` orders the results by ``search_rank``, then in the model's order. Sorting every match
@@ -150,19 +150,6 @@ class SearchableQuerySet(QuerySet):
         if self._by_relevance and self._is_page_of_rows(k):
             return self._slice_by_rank(k.start or 0, k.stop)
         return super().__getitem__(k)
-
-    def _is_page_of_rows(self, k) -> bool:
-        """Whether ``self[k]`` asks for a page of model instances, which a subclass may read its own way."""
-        return (
-            isinstance(k, slice)
-            and k.step is None
-            and (k.start or 0) >= 0
-            and k.stop is not None
-            and k.stop >= 0
-            and self._result_cache is None
-            and self._iterable_class is ModelIterable
-            and not self.query.is_sliced
-        )
 
     def _rows_in_order_of(self, keys: list) -> list:
         """The rows with these keys, in the keys' order, in one query with the queryset's joins (and its

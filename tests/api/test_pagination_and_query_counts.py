@@ -357,3 +357,63 @@ def test_app_with_an_api_key_never_reads_contact_persons(client_as, own_with_con
     assert response.status_code == 200
     assert "contact_persons" not in response.json()
     assert not any(reads_contact_persons(sql) for sql in sql_of(captured.captured_queries))
+
+
+# --- deep pages: annotations computed for the page's rows only ---------------------------------------------
+
+
+@pytest.fixture
+def deep_page_offset(monkeypatch):
+    """``deep_page_offset(n)``: pages from the n-th row on are read by key first (``registry.querysets``)."""
+
+    def set_offset(offset: int) -> int:
+        monkeypatch.setattr("registry.querysets.DEEP_PAGE_OFFSET", offset)
+        return offset
+
+    return set_offset
+
+
+@pytest.mark.parametrize(
+    ("url_name", "params"),
+    [
+        ("company-list", {}),
+        ("company-list", {"ordering": "-export_revenue"}),
+        ("company-list", {"ordering": "founded_year,-name", "market": "US"}),
+        ("company-list", {"search": "batch", "ordering": "name"}),
+        ("product-list", {}),
+        ("product-list", {"category": "5g-equipment", "market": "JP"}),
+        ("product-list", {"category": "software", "ordering": "-name"}),
+    ],
+)
+def test_a_deep_page_answers_what_the_plain_read_answers(
+    api_client, make_companies, deep_page_offset, url_name, params
+):
+    make_companies(7)
+    for page in (1, 2, 3, 4, 5):
+        answers = []
+        for offset in (10**6, 1):  # read plainly, then by key first
+            deep_page_offset(offset)
+            response = api_client.get(reverse(url_name), {**params, "page_size": 2, "page": page})
+            answers.append((response.status_code, response.json()))
+        assert answers[0] == answers[1]
+        assert answers[0][0] in (200, 404)
+
+
+def test_a_deep_page_computes_its_subqueries_for_its_own_rows_in_one_query(
+    api_client, make_companies, deep_page_offset
+):
+    make_companies(5)
+    deep_page_offset(2)
+
+    def page_queries(page: int) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            get_json(api_client, "company-list", {"page_size": 2, "page": page})
+        return [query["sql"] for query in captured if query["sql"].startswith("SELECT")]
+
+    (_, first_page), (_, deep_page) = page_queries(1), page_queries(2)
+    assert first_page.endswith("LIMIT 2")
+    # The rows with the keys of the page, their market countries (and revenue, province) selected with them; the
+    # keys, in a subquery that selects no annotation.
+    rows, keys = deep_page.split(" IN (SELECT ")
+    assert "companies_exportmarket" in rows and "companies_exportmarket" not in keys
+    assert "LIMIT 2 OFFSET 2)" in keys
