@@ -20,8 +20,9 @@ def fields_parameter(serializer_class) -> OpenApiParameter:
         (
             "Names of the fields to answer with (top-level fields of the response), repeated "
             "(`fields=tax_code&fields=name`) or comma-separated (`fields=tax_code,name`); the "
-            "others are left out of every result, whatever the schema says is required. With format=csv or "
-            "xlsx, the columns of these fields."
+            "others are left out of every result, whatever the schema says is required, and what only they "
+            "need is not read (a company's market countries and latest export revenue, its products, ...). "
+            "With format=csv or xlsx, the columns of these fields."
         ),
     )
 
