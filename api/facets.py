@@ -53,6 +53,10 @@ def faceted_pagination(names: list[str]) -> type[PageNumberPagination]:
     class FacetedPageNumberPagination(PageNumberPagination):
         def get_paginated_response_schema(self, schema):
             response_schema = super().get_paginated_response_schema(schema)
+            response_schema["properties"]["count_capped"]["description"] += (
+                " That more than that many match is kept for everyone who sees the same results, for "
+                "`CAPPED_COUNT_CACHE_SECONDS` (60 s by default): it may be that much older than the page."
+            )
             response_schema["properties"][FACETS_PARAMETER] = {
                 "type": "object",
                 "description": "Present when the request has `facets`: the counts of each facet asked for.",
@@ -95,7 +99,7 @@ class FacetsMixin:
                 self.facets,
                 names,
                 self.matching,
-                shared_as=self.facets_shared_as(),
+                shared_as=self.matching_shared_as(),
                 fresh_seconds=settings.FACETS_CACHE_SECONDS,
             )
             response.data[FACETS_PARAMETER] = {
@@ -103,9 +107,10 @@ class FacetsMixin:
             }
         return response
 
-    def facets_shared_as(self) -> str | None:
-        """A name for the rows the facets count (``registry.facets.facet_counts``): the list, what the caller
-        sees (``companies.selectors.shared_visibility``; ``None``, nothing shared, where that is theirs
+    def matching_shared_as(self) -> str | None:
+        """A name for the rows that match the request, which the facets count (``registry.facets.facet_counts``)
+        and the page's count may be kept under (``api.pagination.CappedCountPaginator``): the list, what the
+        caller sees (``companies.selectors.shared_visibility``; ``None``, nothing shared, where that is theirs
         alone) and every query parameter but those that leave the matching rows as they are."""
         visibility = shared_visibility(self.request.user)
         if visibility is None:

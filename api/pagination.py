@@ -3,6 +3,8 @@ at most ``COUNT_LIMIT`` results: an exact ``COUNT(*)`` over a large filtered set
 more than the page itself at national scale. Deep pages past the limit are refused with a hint: narrow the
 query, or keep a full copy in sync through the change feed (cursor-paginated, ``/api/v1/changes/``)."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from rest_framework import pagination
@@ -28,11 +30,31 @@ def count_up_to(queryset, limit: int) -> int:
 
 class CappedCountPaginator(Paginator):
     """A paginator whose ``count`` stops at ``COUNT_LIMIT`` (``count_capped`` then says so): it counts
-    ``COUNT_LIMIT + 1`` rows at most, however many match."""
+    ``COUNT_LIMIT + 1`` rows at most, however many match.
+
+    ``matching_shared_as`` names the rows where every caller who filters them alike sees the same ones
+    (``api.facets.FacetsMixin.matching_shared_as``). That they match more than ``COUNT_LIMIT`` is then kept in
+    the shared cache for ``CAPPED_COUNT_CACHE_SECONDS``, and they are not counted again meanwhile: counting
+    reads ``COUNT_LIMIT + 1`` rows, and a list that a filter narrows little, or not at all, is read that far on
+    every page (the companies present in one market, at 100,000 companies: 5 ms of a 6 ms read). A count
+    under the limit is read on every request: it is exact, and changes with every row."""
+
+    def __init__(self, object_list, per_page, *, matching_shared_as: str | None = None):
+        super().__init__(object_list, per_page)
+        self.matching_shared_as = matching_shared_as
 
     @cached_property
     def _counted(self) -> int:
-        return count_up_to(self.object_list, COUNT_LIMIT)
+        seconds = settings.CAPPED_COUNT_CACHE_SECONDS
+        if self.matching_shared_as is None or seconds <= 0:
+            return count_up_to(self.object_list, COUNT_LIMIT)
+        key = f"capped-count:v1:{self.matching_shared_as}"
+        if cache.get(key):
+            return COUNT_LIMIT + 1
+        counted = count_up_to(self.object_list, COUNT_LIMIT)
+        if counted > COUNT_LIMIT:
+            cache.set(key, True, timeout=seconds)
+        return counted
 
     @cached_property
     def count(self) -> int:
@@ -67,10 +89,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_description = f"Number of results per page, 1 to {MAX_PAGE_SIZE} (default 20)."
     page_query_description = "Page number, from 1."
     paginator = None  # the last one made: a page past the end is refused with the count it already has
+    matching_shared_as = None  # the view's name for the rows it pages through (CappedCountPaginator)
 
     def django_paginator_class(self, object_list, per_page) -> CappedCountPaginator:
         """What DRF's ``paginate_queryset`` calls to make its paginator; kept in ``paginator``."""
-        self.paginator = CappedCountPaginator(object_list, per_page)
+        self.paginator = CappedCountPaginator(object_list, per_page, matching_shared_as=self.matching_shared_as)
         return self.paginator
 
     def get_page_size(self, request):
@@ -90,6 +113,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise ValidationError({self.page_query_param: ["Enter a whole number from 1."]})
         if raw is not None and len(raw.lstrip("0")) > MAX_DIGITS:
             self._past_the_end(queryset, request, raw, "That page contains no results")
+        shared_as = getattr(view, "matching_shared_as", None)
+        self.matching_shared_as = shared_as() if shared_as is not None else None
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as error:
@@ -100,7 +125,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         past it cannot be reached at all)."""
         paginator = self.paginator
         if paginator is None or paginator.object_list is not queryset:  # a page number too long to try
-            paginator = CappedCountPaginator(queryset, self.get_page_size(request))
+            paginator = CappedCountPaginator(
+                queryset, self.get_page_size(request), matching_shared_as=self.matching_shared_as
+            )
         if paginator.count_capped:
             raise ValidationError(
                 {

@@ -2,8 +2,8 @@
 settings and database as the served app). Reads ``{"name": [path, ...]}`` on stdin, or
 ``{"endpoints": {"name": [path, ...]}, "max_seconds": 30}``: then an endpoint's paths are captured in turn
 only until ``max_seconds`` have passed (at least one each), so that a slow endpoint is captured for fewer
-paths; the endpoints named in its ``"cached"`` list (their answers kept per path in the shared cache: the
-facets) have each path asked once before it is captured, so that what is captured is what the timed
+paths; the endpoints named in its ``"cached"`` list (what their answers need kept per path in the shared
+cache: the facets, a capped count) have each path asked once before it is captured, so that what is captured is what the timed
 requests, which repeat the paths, mostly meet. Writes ``{"name": [{"path": ..., "status": 200, "seconds":
 0.01, "queries": [sql, ...]}, ...]}`` on stdout (a non-200 answer stops that endpoint's capture: its last
 entry is the failure).

@@ -282,6 +282,10 @@ INDICATORS_CACHE_SECONDS = int(os.environ.get("INDICATORS_CACHE_SECONDS", "60"))
 # Facet counts (?facets= on the company and product lists) are kept this long in the shared cache, for
 # every caller who filters the same rows (0: counted on every request).
 FACETS_CACHE_SECONDS = int(os.environ.get("FACETS_CACHE_SECONDS", "60"))
+# That the filters of a company or product list match more than the count's limit (1,000) is kept this long in
+# the shared cache, for every caller who filters the same rows; they are not counted again meanwhile (0:
+# counted on every request). Counts under the limit are always read.
+CAPPED_COUNT_CACHE_SECONDS = int(os.environ.get("CAPPED_COUNT_CACHE_SECONDS", "60"))
 # Unverified revenue figures are not public: an indicator leaves out the unverified part of a figure that
 # fewer than this many companies' unverified figures make up, so that no indicator tells one of them.
 INDICATORS_MIN_UNVERIFIED_COMPANIES = int(os.environ.get("INDICATORS_MIN_UNVERIFIED_COMPANIES", "3"))

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from companies.models import Company, CompanyStatus
 from companies.services import company_set_contact_persons
 from tests.helpers import assert_selects, get_json, product_names, tax_codes
 
@@ -357,6 +358,79 @@ def test_app_with_an_api_key_never_reads_contact_persons(client_as, own_with_con
     assert response.status_code == 200
     assert "contact_persons" not in response.json()
     assert not any(reads_contact_persons(sql) for sql in sql_of(captured.captured_queries))
+
+
+# --- a capped count is remembered ---------------------------------------------------------------------------
+
+
+def counts_read(captured) -> int:
+    return sum(query["sql"].startswith("SELECT COUNT(*)") for query in captured)
+
+
+def test_a_capped_count_is_remembered_and_not_read_again(api_client, five_companies, make_company, count_limit):
+    count_limit(3)
+    with CaptureQueriesContext(connection) as first:
+        get_json(api_client, "company-list", {"page_size": 2})
+    # Another page, page size and order of the same rows: still more than 3, not counted again.
+    with CaptureQueriesContext(connection) as later:
+        body = get_json(api_client, "company-list", {"page_size": 1, "page": 3, "ordering": "-name"})
+    assert (counts_read(first), counts_read(later)) == (1, 0)
+    assert (body["count"], body["count_capped"]) == (3, True)
+    assert [row["tax_code"] for row in body["results"]] == [five_companies[2].tax_code]
+    # Other filters are other rows, counted apart.
+    make_company(name="Công ty Đà Nẵng", province="48")
+    with CaptureQueriesContext(connection) as filtered:
+        body = get_json(api_client, "company-list", {"province": "48"})
+    assert counts_read(filtered) == 1
+    assert (body["count"], body["count_capped"]) == (1, False)
+
+
+def test_a_product_list_remembers_its_capped_count_too(api_client, make_companies, count_limit):
+    make_companies(3)
+    count_limit(2)
+    for expected_counts in (1, 0):
+        with CaptureQueriesContext(connection) as captured:
+            body = get_json(api_client, "product-list", {"page_size": 1})
+        assert counts_read(captured) == expected_counts
+        assert (body["count"], body["count_capped"]) == (2, True)
+
+
+def test_a_count_under_the_limit_is_read_on_every_request(api_client, five_companies, make_company, count_limit):
+    count_limit(10)
+    assert get_json(api_client, "company-list")["count"] == 5
+    make_company(name="Công ty mới")
+    with CaptureQueriesContext(connection) as captured:
+        body = get_json(api_client, "company-list")
+    assert counts_read(captured) == 1
+    assert (body["count"], body["count_capped"]) == (6, False)
+
+
+def test_a_remembered_capped_count_is_kept_apart_for_what_the_caller_sees(world, client_as, count_limit):
+    count_limit(1)
+    Company.objects.filter(pk=world.other.pk).update(status=CompanyStatus.SUSPENDED)
+    officer = get_json(client_as("officer"), "company-list")
+    assert (officer["count"], officer["count_capped"]) == (1, True)  # both companies
+    public = get_json(client_as("anonymous"), "company-list")
+    assert (public["count"], public["count_capped"]) == (1, False)  # the active one
+    # A representative of the suspended company sees it: their count is theirs alone, never kept.
+    other_rep = client_as("other_representative")
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            body = get_json(other_rep, "company-list")
+        assert counts_read(captured) == 1
+        assert (body["count"], body["count_capped"]) == (1, True)
+
+
+def test_with_no_time_to_keep_them_capped_counts_are_read_on_every_request(
+    api_client, five_companies, count_limit, settings
+):
+    settings.CAPPED_COUNT_CACHE_SECONDS = 0
+    count_limit(3)
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            body = get_json(api_client, "company-list")
+        assert counts_read(captured) == 1
+        assert (body["count"], body["count_capped"]) == (3, True)
 
 
 # --- deep pages: annotations computed for the page's rows only ---------------------------------------------
