@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # one of these names; the caller sets what its server needs.
 DEPLOYMENT_PREFIXES = (
     "DATABASE_", "REDIS_", "REGISTRY_", "CORS_", "CSRF_", "SECURE_", "SESSION_", "GUNICORN_", "THROTTLE_",
-    "EXPORT_", "INDICATORS_", "CHANGE_FEED_", "SUGGESTION_", "WHITENOISE_", "LOG_",
+    "EXPORT_", "INDICATORS_", "CHANGE_FEED_", "SUGGESTION_", "WHITENOISE_", "LOG_", "FACETS_", "SEARCH_",
+    "CAPPED_COUNT_",
 )  # fmt: skip
 DEPLOYMENT_NAMES = frozenset(
     {"ALLOWED_HOSTS", "SECRET_KEY", "DEBUG", "NUM_PROXIES", "WEB_CONCURRENCY", "STATIC_ROOT", "REQUEST_BODY_MAX_BYTES",

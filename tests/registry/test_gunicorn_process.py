@@ -3,9 +3,10 @@ without the deployment's configuration of the shell that starts them, and the fu
 developer's own database (scripts/fuzz_api.py)."""
 
 import importlib.util
+import re
 from pathlib import Path
 
-from registry.gunicorn_process import clean_environment
+from registry.gunicorn_process import DEPLOYMENT_NAMES, DEPLOYMENT_PREFIXES, clean_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +56,20 @@ def test_the_fuzz_writes_to_a_throw_away_database_unless_given_postgresql(tmp_pa
     assert choose("", tmp_path) == throw_away
     assert choose("sqlite:///var/registry.sqlite3", tmp_path) == throw_away  # the developer's own: never
     assert choose("postgres://postgres@127.0.0.1:5432/fuzz", tmp_path) == "postgres://postgres@127.0.0.1:5432/fuzz"
+
+
+def test_every_variable_the_settings_read_is_a_deployment_setting():
+    # registry/settings.py and the modules it and gunicorn's settings read the environment through.
+    sources = ["settings.py", "gunicorn_conf.py", "logging_config.py"]
+    read = {
+        name
+        for source in sources
+        for name in re.findall(
+            r'(?:environ\.get|environ\[|env_list|env_bool|getenv)\(?\s*"([A-Z][A-Z0-9_]+)"',
+            (ROOT / "registry" / source).read_text(),
+        )
+    }
+    assert {"DATABASE_URL", "FACETS_CACHE_SECONDS", "SEARCH_COUNT_SCAN_MILLISECONDS", "WEB_CONCURRENCY"} <= read
+    assert (
+        sorted(name for name in read if name not in DEPLOYMENT_NAMES and not name.startswith(DEPLOYMENT_PREFIXES)) == []
+    )
