@@ -14,6 +14,9 @@ With ``--fastest-of N`` it also sends each different path N more times and lists
 slowest first, with their sum: the before/after figures of a change (run it on the code before and after,
 alternately, a few rounds), or how each path grows from one database size to the next.
 
+With ``--path PATH`` (repeatable) it times those paths instead of the mix, each ``--samples`` times: a path
+the mix does not have (a deep page, say).
+
 With ``--profile`` it runs each endpoint's paths once more under cProfile and splits the time by stage
 (``profile_stages``: django-filter, reading the object or the page with its count, the serializers, JSON
 rendering; the rest is Django, DRF and the middleware around the view), says how much of all of it was
@@ -161,11 +164,20 @@ def main() -> None:
         metavar="N",
         help="Also send each different path N more times and sum the fastest of each (before/after a change).",
     )
+    parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        help="Time this path instead of the mix, --samples times (repeatable): a path the mix does not have.",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql" or "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a PostgreSQL database with demo data (bench/run.py --keep leaves one).")
     logging.disable(logging.INFO)  # one access-log line per request would be measured too
-    mix = query_mix(os.environ["DATABASE_URL"], args.samples)
+    if args.path:
+        mix = {path: [path] * args.samples for path in args.path}
+    else:
+        mix = query_mix(os.environ["DATABASE_URL"], args.samples)
     unknown = set(args.endpoints) - set(mix)
     if unknown:
         sys.exit(f"Unknown endpoints: {', '.join(sorted(unknown))}. Known: {', '.join(mix)}.")

@@ -8,8 +8,11 @@ from django.db.models.query import ModelIterable
 # From this many rows before a page, its rows are found by key first (``PagedQuerySet``). A correlated
 # subquery in the SELECT clause is computed for each row the database reads, also for the rows it skips to
 # reach the page: 4 µs a row for the company list's three (the 100 companies after the first 900: 5.3 ms,
-# against 1.2 ms found by key first, on 100,000 demo companies); finding them by key first costs a nested
-# query to plan and build, 0.2-0.3 ms, which the first 200 rows skipped pay back.
+# against 1.2 ms found by key first, EXPLAIN ANALYZE on 100,000 demo companies). Building the nested query
+# costs 0.3-0.5 ms of Python. In one process at 100,000 companies (``bench/in_process.py --path``, every
+# page read by key against none), the database's part of a company page of 20 went 0.7 -> 0.6-0.7 ms 20 rows
+# in, 1.0-1.1 -> 0.6-0.7 ms 100 rows in, 1.4-1.6 -> 0.6-0.8 ms 200 rows in; a product page was as fast
+# either way 200 rows in (7.9-8.4 / 8.5-8.7 ms in all) and faster 780 rows in (10.3-11.2 -> 9.4 ms).
 DEEP_PAGE_OFFSET = 200
 
 
