@@ -188,7 +188,8 @@ class SearchFilterSet(FilterSet):
         max_length=200,
         help_text=(
             "Accent- and case-insensitive search (“phan mem ke toan” finds “Phần mềm kế toán”); every word "
-            "must match; name matches rank first. At most 200 characters."
+            "must match; names that begin with the phrase rank first, then names with the phrase, then names "
+            "with every word, then the rest, each by name. At most 200 characters."
         ),
     )
 

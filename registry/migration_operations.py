@@ -40,3 +40,9 @@ def postgresql_bytewise_text(table: str, columns: list[str]) -> migrations.RunPy
         return run
 
     return migrations.RunPython(alter("C"), alter("default"))
+
+
+def postgresql_indexes_dropped(indexes: list[tuple[str, str]]) -> migrations.RunPython:
+    """Drop (and, reversed, create again) indexes that ``postgresql_indexes`` created."""
+    created = postgresql_indexes(indexes)
+    return migrations.RunPython(created.reverse_code, created.code)

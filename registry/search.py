@@ -17,7 +17,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connections, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Min, Q, QuerySet, Subquery, Value, When
 from django.db.models.sql.where import WhereNode
 
 from .querysets import PagedQuerySet
@@ -64,9 +64,9 @@ def term_in(column: str, term: str) -> Q:
 
 def search_queryset(queryset: QuerySet, query: str, *, columns: list[str]) -> QuerySet:
     """Rows where every folded word of ``query`` occurs in one of ``columns`` (the first holds the names),
-    annotated with ``search_rank``: 2 when the whole phrase is in the name (at a word's start if its first
-    word is shorter than ``SHORTEST_INFIX``), 1 when every word is, 0 otherwise. A ``SearchableQuerySet``
-    is then ordered by it with ``by_relevance()``."""
+    annotated with ``search_rank``: 3 when the name begins with the whole phrase, 2 when the phrase is in it
+    elsewhere (at a word's start if its first word is shorter than ``SHORTEST_INFIX``), 1 when every word is,
+    0 otherwise. A ``SearchableQuerySet`` is then ordered by it with ``by_relevance()``."""
     query = query[:MAX_SEARCH_LENGTH]
     terms = search_terms(query)
     if not terms:
@@ -82,8 +82,12 @@ def search_queryset(queryset: QuerySet, query: str, *, columns: list[str]) -> Qu
     # word but the first follows a space in the phrase). So a phrase that begins with a short word must begin
     # a word of the name: "5g camera" is not in "x5g camera".
     phrase_in_name = term_in(name, phrase) if len(terms[0]) >= SHORTEST_INFIX else word_start_in(name, phrase)
+    # The name begins with the phrase ("phan mem" in "Phần mềm kế toán"): the best match, and the one a
+    # b-tree index on the name column finds (``begins_with``).
+    phrase_begins_name = begins_with(name, phrase)
     queryset = queryset.annotate(
         search_rank=Case(
+            When(phrase_begins_name, then=Value(3)),
             When(phrase_in_name, then=Value(2)),
             When(every_term_in_name, then=Value(1)),
             default=Value(0),
@@ -91,13 +95,39 @@ def search_queryset(queryset: QuerySet, query: str, *, columns: list[str]) -> Qu
         )
     )
     # The rows of each rank, best first (what search_rank's cases mean, one condition each), for
-    # SearchableQuerySet to read a page rank by rank. The first two need only the name column: every word
+    # SearchableQuerySet to read a page rank by rank. The first three need only the name column: every word
     # in the name is a match. Read from the queryset as it was before the search, they can then be read
     # from an index that holds the name column (the models' covering indexes on their order), never
-    # touching the table.
-    queryset._rank_tiers = [phrase_in_name, every_term_in_name & ~phrase_in_name, ~every_term_in_name]
+    # touching the table. The first also says where in the model's order its rows begin (``from_the_first``).
+    queryset._rank_tiers = [
+        from_the_first(queryset.model, phrase_begins_name),
+        phrase_in_name & ~phrase_begins_name,
+        every_term_in_name & ~phrase_in_name,
+        ~every_term_in_name,
+    ]
     queryset._unsearched = Unsearched(unsearched, reduce(and_, term_somewhere), queryset.query.where.clone())
     return queryset
+
+
+def from_the_first(model, condition: Q) -> Q:
+    """``condition`` (on ``model``'s own columns), and the first column of the model's order at least the
+    lowest value it has in a row that meets it: the same rows, but a read in the model's order starts at the
+    first of them instead of at the beginning of the order.
+
+    Rows that begin alike bunch in the order, far into it for a common phrase: 49,000 of 440,000 product
+    names begin with "Phần mềm", the first of them after 295,000 others, which reading a page of them in name
+    order went through (48 ms on 100,000 demo companies). The lowest value is read from the index on the
+    condition's column that also holds the first column of the order (``search_name``, with ``name``), and
+    then the page is next to it (10 ms, most of it the lowest of 49,000 names). It is an aggregate with a
+    ``FILTER``, which PostgreSQL computes over the rows that meet the condition: a plain ``MIN`` it would
+    read as the first such row in the order, which is the read this bound is there to shorten."""
+    column = model._meta.ordering[0]
+    if column.startswith("-"):
+        raise ValueError(f"{model.__name__} is ordered by {column} descending: its first rows have the highest")
+    # One group, of every row that meets the condition (Django groups by no constant).
+    rows = model._base_manager.filter(condition).order_by().values(every_row=Value(1))
+    lowest = rows.annotate(lowest=Min(column, filter=condition)).values("lowest")
+    return condition & Q(**{f"{column}__gte": Subquery(lowest)})
 
 
 class Unsearched(NamedTuple):

@@ -5,7 +5,7 @@ import unicodedata
 import pytest
 
 from companies.models import Company
-from products.models import Category
+from products.models import Category, Product
 from products.services import category_upsert, product_update
 from tests.conftest import DANANG_SOFT, GIAI_PHAP_SO, MISA
 from tests.helpers import get_json, product_names, tax_codes
@@ -107,6 +107,14 @@ def test_product_name_matches_rank_first(api_client, registry, make_product):
         registry["misa"], name="Anten", category="5g", description_vi="Anten cho trạm gốc", launch_year=2022
     )
     assert product_names(api_client, {"search": "tram goc"}) == ["Trạm gốc 5G", other.name]
+
+
+def test_a_name_that_begins_with_the_phrase_ranks_first(api_client, registry, make_product):
+    # Both names have the phrase; the one that begins with it comes first, though it comes later by name.
+    other = make_product(registry["misa"], name="Anten trạm gốc", category="5g", launch_year=2022)
+    assert product_names(api_client, {"search": "tram goc"}) == ["Trạm gốc 5G", other.name]
+    ranks = dict(Product.objects.search("TRAM GOC").values_list("name", "search_rank"))
+    assert ranks == {"Trạm gốc 5G": 3, other.name: 2}
 
 
 def test_search_of_maximum_length_is_accepted(api_client, registry):

@@ -6,6 +6,7 @@ import math
 import re
 import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -20,8 +21,10 @@ from products.selectors import product_list
 from registry.search import TimeLimitExceeded
 from tests.helpers import tax_codes
 
-# Interleaved by name: the three ranks of "giai phap" alternate in the companies' order.
+# Interleaved by name: ranks 2, 1 and 0 of "giai phap" alternate in the companies' order; the names that begin
+# with the phrase (rank 3) come after all of them in it.
 RANKED_NAMES = {
+    3: ["GIẢI PHÁP AN PHÁT", "Giải pháp Bình Minh", "Giải phápx Cửu Long"],
     2: ["Công ty A Giải pháp", "Công ty D Giải pháp số", "Công ty G Giải pháp mạng", "Công ty K Giải pháp"],
     1: ["Công ty B Pháp Giải", "Công ty E Giải trí Pháp", "Công ty H Pháp lý Giải"],
     0: ["Công ty C Xanh", "Công ty F Đỏ", "Công ty I Vàng", "Công ty L Tím"],
@@ -47,7 +50,7 @@ def sorted_in_one_query() -> list[str]:
 
 
 def test_the_one_query_order_is_rank_then_name(ranked_firms):
-    assert sorted_in_one_query() == [*RANKED_NAMES[2], *RANKED_NAMES[1], *RANKED_NAMES[0]]
+    assert sorted_in_one_query() == [*RANKED_NAMES[3], *RANKED_NAMES[2], *RANKED_NAMES[1], *RANKED_NAMES[0]]
 
 
 def test_every_slice_read_rank_by_rank_equals_the_one_query_order(ranked_firms):
@@ -73,14 +76,27 @@ def test_a_slice_has_the_querysets_prefetches_and_a_plain_queryset_otherwise(ran
     by_relevance = (
         Company.objects.select_related("province").search(QUERY).by_relevance().prefetch_related("export_markets")
     )
-    rows = by_relevance[3:9]  # crosses from rank 2 into rank 1 and rank 0
+    rows = by_relevance[5:12]  # crosses from rank 2 into rank 1 and rank 0
     assert isinstance(rows, list)
     with django_assert_num_queries(0):  # the ranks were read as keys; the rows then with their joins
-        assert [list(company.export_markets.all()) for company in rows] == [[]] * 6
+        assert [list(company.export_markets.all()) for company in rows] == [[]] * 7
         assert all(company.province.name for company in rows)
     # Reordered, or without a search, a slice is the usual lazy queryset.
     assert not isinstance(by_relevance.order_by("name")[0:3], list)
     assert not isinstance(Company.objects.order_by("name")[0:3], list)
+
+
+def test_the_first_ranks_bound_in_the_model_order_leaves_out_no_row(ranked_firms):
+    # registry.search.from_the_first: a read in the model's order starts at the first row that meets the
+    # condition, and so finds every one.
+    begins = registry.search.begins_with("search_name", QUERY)
+    bounded = Company.objects.filter(registry.search.from_the_first(Company, begins)).order_by("name")
+    assert [company.name for company in bounded] == RANKED_NAMES[3]
+    nobody = registry.search.begins_with("search_name", "khong co ai")
+    assert not Company.objects.filter(registry.search.from_the_first(Company, nobody)).exists()
+    descending = type("Descending", (), {"_meta": SimpleNamespace(ordering=["-name"])})
+    with pytest.raises(ValueError, match="descending"):
+        registry.search.from_the_first(descending, begins)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +146,7 @@ def test_a_rank_that_runs_out_of_time_is_read_the_other_way(
     monkeypatch.setattr(registry.search, "planned", watched_planned)
     monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", lambda queryset: plan)
     by_relevance = Company.objects.search(QUERY).by_relevance()
-    assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]  # rank 2 only
+    assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]  # rank 3 only
     assert first_tries == [45]
     assert tried == ways
     assert walk_limits == [45] * ways.count("name order")
@@ -196,7 +212,7 @@ def test_a_name_rank_read_from_an_index_alone_is_learned_from_two_time_limited_t
     monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", explained)
     monkeypatch.setattr(registry.search, "planned", watched_planned)
     by_relevance = Company.objects.search(QUERY).by_relevance()
-    assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]  # ranks 2 and 1
+    assert [company.name for company in by_relevance[0:6]] == sorted_in_one_query()[0:6]  # ranks 3 and 2
     assert len(plans) == 2
     tries = [("index alone", milliseconds), ("text indexes", milliseconds)] if milliseconds else []
     tries = tries[:1] if "index alone" in in_time else tries
@@ -249,7 +265,10 @@ def test_every_slice_of_a_filtered_search_equals_the_one_query_order(ranked_firm
 def test_the_name_ranks_read_only_columns_the_order_index_holds(listed, covered):
     searched = listed(None).search("giai phap so").by_relevance()
     keys_in_model_order, tiers, in_index = searched._ranks()
-    assert in_index == 2
+    assert in_index == 3
+    # The first rank's lowest name (registry.search.from_the_first) is read in a subquery, from the index on
+    # the folded names that holds the names too.
+    covered |= {("U0", "search_name"), ("U0", "name")}
     for tier in tiers[:in_index]:
         sql = str(keys_in_model_order.filter(tier)[:20].query)
         assert set(re.findall(r'"(\w+)"\."(\w+)"', sql)) <= covered, sql
@@ -263,7 +282,7 @@ def test_the_search_is_the_last_filter_so_its_name_ranks_read_the_order_index(ra
         filterset = CompanyFilterSet(params, queryset=company_list(None))
         assert filterset.is_valid(), filterset.errors
         _keys, _tiers, in_index = filterset.qs._ranks()
-        assert in_index == 2
+        assert in_index == 3
         assert [company.name for company in filterset.qs[0:20]] == sorted_in_one_query()
 
 
@@ -300,17 +319,17 @@ def count_ways(monkeypatch, settings):
 def counted_ways(ways, queryset) -> list[tuple[str, int]]:
     """The ways a capped count of ``queryset`` was read, after checking the count."""
     ways.tried.clear()
-    assert count_up_to(queryset, 1000) == 11
+    assert count_up_to(queryset, 1000) == 14
     return list(ways.tried)
 
 
 def test_a_capped_count_of_a_search_scans_first(ranked_firms, count_ways):
     searched = Company.objects.search(QUERY)
-    assert len(sorted_in_one_query()) == 11
+    assert len(sorted_in_one_query()) == 14
     assert counted_ways(count_ways, searched) == counted_ways(count_ways, searched) == [("scan", 25)]
     # A count that is not capped, or not of a search, is PostgreSQL's own.
     count_ways.tried.clear()
-    assert searched.count() == 11
+    assert searched.count() == 14
     assert Company.objects.all()[:5].count() == 5
     assert count_ways.tried == []
 
