@@ -270,10 +270,18 @@ class SearchableQuerySet(PagedQuerySet):
                 if learned is None:
                     rank_ways.remember(key, READ_IN_INDEX_ORDER)
                 return found
-        if learned != READ_BY_TEXT_INDEXES:
-            rank_ways.remember(key, READ_BY_TEXT_INDEXES)
+        started = time.monotonic()
         with planned(self.db, BY_TEXT_INDEXES):
-            return list(rows)
+            found = list(rows)
+        if learned != READ_BY_TEXT_INDEXES:
+            # Within the time the ways before it had, this way is the faster: learned for as long as the others.
+            # Past it, the moment may have been slow rather than those ways, and it is tried again soon: "du
+            # lieu" on products, its last rank, was read this way for an hour at 98 ms a request, learned when
+            # the database's pages were not in memory, where as planned it takes 2.5 ms (100,000 companies).
+            took = (time.monotonic() - started) * 1000
+            seconds = rank_ways.SHARED_SECONDS if took <= milliseconds else rank_ways.UNSURE_SECONDS
+            rank_ways.remember(key, READ_BY_TEXT_INDEXES, seconds)
+        return found
 
     def _read_from_index_alone(self, rows: QuerySet, key: tuple) -> list:
         """A rank PostgreSQL reads from an index alone (see ``_read_rank``), read the first time so for
@@ -343,20 +351,23 @@ class LearnedWays:
 
     Kept in the shared cache (settings.CACHES: Redis in production) for ``SHARED_SECONDS``, so that each
     read is learned once, not once in every worker process (five under gunicorn on two cores, each
-    recycled after 5,000 requests) and server; and in this process, so that the cache is asked once per
-    read and process (at most ``KEPT`` reads, the oldest forgotten first). A process that has asked does
-    not see what another learns later, until it learns that read itself. The shared entries expire within
-    the hour, so that a read is learned again as the data change, and so that what one slow moment taught
-    (a read that ran out of time while the database's pages were not yet in memory) does not last: a
-    second way learned so can be many times slower than the first (a product search's rank on 1,000,000
-    companies: 34 ms from an index, 600 ms through the trigram indexes)."""
+    recycled after 5,000 requests) and server; and in this process for ``KEPT_SECONDS``, so that the cache
+    is asked once a minute at most per read and process (at most ``KEPT`` reads, the oldest forgotten
+    first). The shared entries expire within the hour, so that a read is learned again as the data change,
+    and so that what one slow moment taught (a read that ran out of time while the database's pages were not
+    yet in memory) does not last: a second way learned so can be many times slower than the first (a product
+    search's rank on 1,000,000 companies: 34 ms from an index, 600 ms through the trigram indexes). A way
+    that took longer than the ways before it were allowed is kept for ``UNSURE_SECONDS`` only."""
 
     KEPT = 1_000
+    KEPT_SECONDS = 60
     SHARED_SECONDS = 60 * 60
+    UNSURE_SECONDS = 60
 
     def __init__(self, kind: str):
         self.kind = kind
-        self._kept: dict[tuple, object] = {}  # key -> the way, or None: nothing learned when the cache was asked
+        # key -> (the way, or None: nothing learned when the cache was asked; until when it is kept)
+        self._kept: dict[tuple, tuple[object, float]] = {}
 
     @staticmethod
     def key_of(queryset: QuerySet) -> tuple:
@@ -368,24 +379,28 @@ class LearnedWays:
 
     def get(self, key: tuple):
         """The way learned for ``key``, here or by another process; None if none was."""
-        if key in self._kept:
-            return self._kept[key]
+        kept = self._kept.get(key)
+        if kept is not None and time.monotonic() < kept[1]:
+            return kept[0]
         way = cache.get(self._shared_key(key))
         self._keep(key, way)
         return way
 
-    def remember(self, key: tuple, way) -> None:
-        self._keep(key, way)
-        cache.set(self._shared_key(key), way, self.SHARED_SECONDS)
+    def remember(self, key: tuple, way, seconds: int | None = None) -> None:
+        """Keep ``way`` for ``key`` for ``seconds`` (``SHARED_SECONDS`` if not given)."""
+        seconds = self.SHARED_SECONDS if seconds is None else seconds
+        self._keep(key, way, seconds)
+        cache.set(self._shared_key(key), way, seconds)
 
     def forget_kept(self) -> None:
         """Forget what this process kept (as a new worker process starts); the shared cache keeps it."""
         self._kept.clear()
 
-    def _keep(self, key: tuple, way) -> None:
+    def _keep(self, key: tuple, way, seconds: int | None = None) -> None:
         if key not in self._kept and len(self._kept) >= self.KEPT:
             self._kept.pop(next(iter(self._kept), None), None)
-        self._kept[key] = way
+        seconds = self.KEPT_SECONDS if seconds is None else min(seconds, self.KEPT_SECONDS)
+        self._kept[key] = (way, time.monotonic() + seconds)
 
     def _shared_key(self, key: tuple) -> str:
         return f"search-way:{self.kind}:{hashlib.sha256(repr(key).encode()).hexdigest()}"

@@ -173,6 +173,61 @@ def test_a_rank_that_runs_out_of_time_is_read_the_other_way(
     assert (first_tries, tried) == ([45, 45], ways)
 
 
+@pytest.mark.parametrize(("text_indexes_take", "kept_for"), [(0, "SHARED_SECONDS"), (30, "UNSURE_SECONDS")])
+def test_a_last_way_slower_than_the_others_were_allowed_is_learned_for_a_minute(
+    ranked_firms, monkeypatch, settings, text_indexes_take, kept_for
+):
+    # As planned and in name order both run out of their time, then the text indexes read the rank: within
+    # that time too, they are learned for the hour; past it, the moment may have been slow rather than the
+    # other ways, which are tried again a minute later.
+    settings.SEARCH_RANK_WALK_MILLISECONDS = 10
+    tried, lifetimes = [], []
+
+    @contextmanager
+    def out_of_time(using, milliseconds):
+        tried.append("as planned")
+        raise TimeLimitExceeded
+        yield  # pragma: no cover
+
+    real_planned = registry.search.planned
+
+    @contextmanager
+    def watched_planned(using, way, milliseconds=0):
+        tried.append("name order" if way == registry.search.IN_INDEX_ORDER else "text indexes")
+        if tried[-1] == "name order":
+            raise TimeLimitExceeded
+        with real_planned(using, way, milliseconds):
+            yield
+        time.sleep(text_indexes_take / 1000)
+
+    real_remember = registry.search.rank_ways.remember
+
+    def watched_remember(key, way, seconds=None):
+        lifetimes.append((way, seconds))
+        real_remember(key, way, seconds)
+
+    monkeypatch.setattr(registry.search, "time_limited", out_of_time)
+    monkeypatch.setattr(registry.search, "planned", watched_planned)
+    monkeypatch.setattr(registry.search.rank_ways, "remember", watched_remember)
+    monkeypatch.setattr(registry.search.rank_ways, "KEPT_SECONDS", 0)  # this process asks the shared cache each time
+    monkeypatch.setattr(
+        registry.search.SearchableQuerySet, "explain", lambda queryset: "Limit -> Sort -> Seq Scan on companies_company"
+    )
+    by_relevance = Company.objects.search(QUERY).by_relevance()
+    assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]
+    assert tried == ["as planned", "name order", "text indexes"]
+    seconds = getattr(registry.search.rank_ways, kept_for)
+    assert lifetimes == [(registry.search.READ_BY_TEXT_INDEXES, seconds)]
+    # Learned: the next read goes that way at once, until the shared entry expires.
+    tried.clear()
+    assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]
+    assert tried == ["text indexes"]
+    cache.clear()
+    tried.clear()
+    assert [company.name for company in by_relevance[0:3]] == sorted_in_one_query()[0:3]
+    assert tried == ["as planned", "name order", "text indexes"]
+
+
 def no_plan_expected(queryset):
     raise AssertionError("EXPLAIN of a rank read the way learned")
 
