@@ -1,12 +1,12 @@
 """The benchmark's load generator: a bounded asyncio HTTP/1.1 client, run as its own process.
 
-Reads a JSON object on stdin, ``{"port": 8000, "concurrency": 1, "requests": 200, "warmup": 10,
-"max_seconds": 60, "endpoints": {"name": ["/api/v1/...", ...]}}``, and for each endpoint in turn sends
-``warmup`` requests that are not recorded, then ``requests`` GET requests (cycling through its paths) to
-127.0.0.1 with ``concurrency`` clients, stopping early after ``max_seconds``. An endpoint may also be given
-as ``{"paths": [...], "requests": 20, "warmup": 5}``, overriding the job's ``requests`` and ``warmup`` for it
-(slow endpoints).
-Writes ``{"name": {"latencies": [seconds, ...], "errors": {"status or error": count}, "seconds": wall}}``
+Reads a JSON object on stdin, ``{"steps": [{"key": "10000 company detail", "port": 8000, "paths":
+["/api/v1/...", ...], "concurrency": 1, "requests": 100, "warmup": 10, "max_seconds": 3}, ...]}``, and runs
+the steps in order: ``warmup`` requests that are not recorded, then ``requests`` GET requests (cycling through
+the step's paths from the first) to 127.0.0.1 with ``concurrency`` clients, stopping early after
+``max_seconds`` (the warm-up: after ``warmup_max_seconds``, if given). Steps with the same key add up: ``bench/run.py`` alternates the sizes it compares, a round
+of each endpoint at a time, so that a change in the machine's speed meets every size alike.
+Writes ``{"key": {"latencies": [seconds, ...], "errors": {"status or error": count}, "seconds": wall}}``
 to stdout. Only the standard library; traffic only to 127.0.0.1.
 """
 
@@ -64,24 +64,28 @@ async def drive(port: int, paths: list[str], *, concurrency: int, requests: int,
 
 async def main() -> None:
     job = json.load(sys.stdin)
-    results = {}
-    for name, endpoint in job["endpoints"].items():
-        if not isinstance(endpoint, dict):
-            endpoint = {"paths": endpoint}
-        paths = endpoint["paths"]
+    results: dict[str, dict] = {}
+    for step in job["steps"]:
         # Warm-up, not recorded: every worker serves the endpoint at least once (imports, connections, caches).
-        warmup = endpoint.get("warmup", job.get("warmup", 0))
-        if warmup:
+        if step.get("warmup"):
             await drive(
-                job["port"], paths, concurrency=max(1, warmup // 2), requests=warmup, max_seconds=job["max_seconds"]
+                step["port"],
+                step["paths"],
+                concurrency=max(1, step["warmup"] // 2),
+                requests=step["warmup"],
+                max_seconds=step.get("warmup_max_seconds", step["max_seconds"]),
             )
-        results[name] = await drive(
-            job["port"],
-            paths,
-            concurrency=job["concurrency"],
-            requests=endpoint.get("requests", job["requests"]),
-            max_seconds=job["max_seconds"],
+        ran = await drive(
+            step["port"],
+            step["paths"],
+            concurrency=step["concurrency"],
+            requests=step["requests"],
+            max_seconds=step["max_seconds"],
         )
+        result = results.setdefault(step["key"], {"latencies": [], "errors": {}, "seconds": 0.0})
+        result["latencies"] += ran["latencies"]
+        result["errors"] = dict(Counter(result["errors"]) + Counter(ran["errors"]))
+        result["seconds"] += ran["seconds"]
     json.dump(results, sys.stdout)
 
 

@@ -1,21 +1,24 @@
 """The read-path benchmark (issue 5): ``make bench``, or ``python bench/run.py --sizes 10000,100000``.
 
-For each size N it:
-1. creates a throw-away PostgreSQL database, migrates it, loads the seeds and N demo companies
-   (``manage.py generate_demo_data``, whose load rate it reports);
-2. serves the app with gunicorn (``registry/gunicorn_conf.py``) on 127.0.0.1;
-3. drives a fixed query mix from a separate process (``bench/load.py``): first one client (latency:
-   p50, p95, p99), then several at once (requests per second); then, on a server with the shared
-   cache off, a few cold computations of the indicator summary, the markets and the lists' facets;
-4. runs the very SQL each request issued (captured by ``bench/capture_sql.py``) directly with psycopg,
-   so that each endpoint shows API time / raw SQL time side by side;
-5. EXPLAINs every statement and reports any sequential scan of a big table;
-then drops the database. It writes ``bench/results/latest.json`` and ``latest.md`` (with the plans in
+1. For each size N, it creates a throw-away PostgreSQL database, migrates it, loads the seeds and N demo
+   companies (``manage.py generate_demo_data``, whose load rate it reports), and captures the SQL each
+   request of a fixed query mix issues (``bench/capture_sql.py``).
+2. It serves every size at once, each with its own gunicorn (``registry/gunicorn_conf.py``) on 127.0.0.1 and
+   its own keys in the shared cache, and drives the mix from a separate process (``bench/load.py``): first
+   one client (latency: p50, p95, p99), then several at once (requests per second). Endpoint by endpoint,
+   the sizes take turns, a tenth of the requests at a time (``interleaved_steps``), so that the machine's
+   speed drifting meets every size alike and the growth from one size to the next is the data's.
+3. For each size, on a server with the shared cache off, a few cold computations of the indicator summary,
+   the markets and the lists' facets; then it runs the very SQL each request issued directly with psycopg,
+   so that each endpoint shows API time / raw SQL time side by side, and EXPLAINs every statement,
+   reporting any sequential scan of a big table.
+Then it drops the databases. It writes ``bench/results/latest.json`` and ``latest.md`` (with the plans in
 ``explain-N.txt``), and with ``--readme`` puts the table into README.md; with ``--add``, the sizes it runs
-join those of the last run (``--sizes 1000000 --add`` after the default run). Bounded: a fixed number of requests
-per endpoint and a time limit per phase (and for capturing an endpoint's SQL: a slow endpoint gets fewer
-paths and requests, which the output says); traffic only to 127.0.0.1. An endpoint that answers other than
-200 while its SQL is captured is left out of the run and listed as failed.
+join those of the last run (``--sizes 1000000 --add`` after the default run: those take turns only with
+each other). Bounded: a fixed number of requests per endpoint and a time limit per endpoint, size and phase
+(and for capturing an endpoint's SQL: a slow endpoint gets fewer paths and requests, which the output says);
+traffic only to 127.0.0.1. An endpoint that answers other than 200 while its SQL is captured is left out of
+the run and listed as failed.
 """
 
 import argparse
@@ -72,6 +75,8 @@ GROWTH_ENDPOINTS = [
     "company compare",
     "company list as fields",
 ]
+# The rounds in which each endpoint's requests alternate between the sizes (interleaved_steps).
+INTERLEAVE_ROUNDS = 10
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 # An endpoint whose captured requests take this long (median) is slow: warmed up less (bench_size).
 SLOW_SECONDS = 0.5
@@ -344,19 +349,54 @@ def stop_server(server: subprocess.Popen) -> None:
         os.killpg(server.pid, signal.SIGKILL)
 
 
-def drive(port: int, endpoints: dict, *, concurrency: int, requests: int, max_seconds: float, warmup: int) -> dict:
-    job = {
-        "port": port,
-        "warmup": warmup,
-        "concurrency": concurrency,
-        "requests": requests,
-        "max_seconds": max_seconds,
-        "endpoints": endpoints,
-    }
+def drive(steps: list[dict]) -> dict:
+    """Run ``steps`` in ``bench/load.py`` (its own process); the latencies and errors of each step's key."""
     result = subprocess.run(
-        [PYTHON, "bench/load.py"], cwd=ROOT, input=json.dumps(job), capture_output=True, text=True, check=True
+        [PYTHON, "bench/load.py"],
+        cwd=ROOT,
+        input=json.dumps({"steps": steps}),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)
+
+
+def interleaved_steps(
+    sizes: list[dict], ports: dict[int, int], *, concurrency: int, requests: int, max_seconds: float, warm_up: bool
+) -> list[dict]:
+    """The load generator's steps for one phase: endpoint by endpoint, ``requests`` for each size, sent in
+    ``INTERLEAVE_ROUNDS`` rounds that alternate the sizes (and which goes first), so that a drift in the
+    machine's speed (this benchmark measured a request with no SQL at 1.9 times the time of another, minutes
+    apart, with nothing else changed) weighs on every size alike instead of on whichever ran in the slow
+    minutes. Each round goes on through the paths where the last one stopped; ``max_seconds`` bounds an
+    endpoint's phase at each size, split over its rounds. With ``warm_up``, each size's first round of an
+    endpoint is preceded by its warm-up requests (not recorded)."""
+    steps = []
+    endpoints = dict.fromkeys(endpoint for size in sizes for endpoint in size["mix"])
+    for endpoint in endpoints:
+        present = [size for size in sizes if endpoint in size["mix"]]
+        rounds = max(1, min(INTERLEAVE_ROUNDS, requests))
+        sent = 0
+        for round_index in range(rounds):
+            count = requests // rounds + (1 if round_index < requests % rounds else 0)
+            for size in present if round_index % 2 == 0 else present[::-1]:
+                paths = size["mix"][endpoint]["paths"]
+                start = sent % len(paths)
+                steps.append(
+                    {
+                        "key": f"{size['companies']} {endpoint}",
+                        "port": ports[size["companies"]],
+                        "paths": paths[start:] + paths[:start],
+                        "concurrency": concurrency,
+                        "requests": count,
+                        "warmup": size["mix"][endpoint]["warmup"] if warm_up and round_index == 0 else 0,
+                        "max_seconds": max_seconds / rounds,
+                        "warmup_max_seconds": max_seconds,
+                    }
+                )
+            sent += count
+    return steps
 
 
 def time_raw_sql(url: str, captured: list[dict], requests: int, max_seconds: float) -> list[float]:
@@ -471,7 +511,8 @@ def endpoint_row(url: str, args, requests: list[dict], latency: dict, throughput
     return row, "\n".join(plan_text)
 
 
-def bench_size(args, companies: int) -> dict:
+def prepare_size(args, companies: int) -> dict:
+    """A size's database, loaded, and what the load generator will send it: its paths, whose SQL is captured."""
     name = f"miv_bench_{companies}"
     url = database_url(args.admin_url, name)
     env = {
@@ -481,6 +522,9 @@ def bench_size(args, companies: int) -> dict:
         "SECRET_KEY": "benchmark-only",
         "ALLOWED_HOSTS": "127.0.0.1",
         "THROTTLE_ANON": UNREFUSED_ANONYMOUS_RATE,
+        # Each size's servers keep their own entries in the shared cache (what a search learned, counts kept),
+        # apart from the other sizes' and from earlier runs'.
+        "CACHE_KEY_PREFIX": f"bench-{args.run_id}-{companies}",
     }
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
@@ -503,48 +547,95 @@ def bench_size(args, companies: int) -> dict:
             "paths": [request["path"] for request in requests],
             "warmup": args.workers if slow else 2 * args.workers,
         }
-    port = free_port()
-    server = start_server(env, port, args.workers)
+    return {
+        "companies": companies,
+        "database": name,
+        "url": url,
+        "env": env,
+        "cold_env": cold_env,
+        "load": load_report,
+        "captured": captured,
+        "cold": cold,
+        "failed": failed,
+        "mix": mix,
+    }
+
+
+def measure_sizes(args, sizes: list[dict]) -> dict[int, tuple[dict, dict]]:
+    """Per size, the latency phase's and the throughput phase's results by endpoint: each size served by its
+    own gunicorn, all at once, and the sizes alternated (``interleaved_steps``)."""
+    ports, servers = {}, []
     try:
-        log(f"N={companies:,}: latency, 1 client, {args.requests} requests per endpoint")
-        latency = drive(port, mix, concurrency=1, requests=args.requests, max_seconds=args.max_seconds, warmup=0)
-        log(f"N={companies:,}: throughput, {args.concurrency} clients")
-        for endpoint in mix:
-            mix[endpoint]["warmup"] = 0  # warm since the latency phase
+        for size in sizes:
+            ports[size["companies"]] = free_port()
+            servers.append(start_server(size["env"], ports[size["companies"]], args.workers))
+        names = ", ".join(f"{size['companies']:,}" for size in sizes)
+        log(f"N={names}: latency, 1 client, {args.requests} requests per endpoint and size")
+        latency = drive(
+            interleaved_steps(
+                sizes, ports, concurrency=1, requests=args.requests, max_seconds=args.max_seconds, warm_up=True
+            )
+        )
+        log(f"N={names}: throughput, {args.concurrency} clients")
         throughput = drive(
-            port, mix, concurrency=args.concurrency, requests=args.requests * 2, max_seconds=args.max_seconds, warmup=0
+            interleaved_steps(
+                sizes,
+                ports,
+                concurrency=args.concurrency,
+                requests=args.requests * 2,
+                max_seconds=args.max_seconds,
+                warm_up=False,  # warm since the latency phase
+            )
         )
     finally:
-        stop_server(server)
+        for server in servers:
+            stop_server(server)
+    return {
+        size["companies"]: (
+            {endpoint: latency[f"{size['companies']} {endpoint}"] for endpoint in size["mix"]},
+            {endpoint: throughput[f"{size['companies']} {endpoint}"] for endpoint in size["mix"]},
+        )
+        for size in sizes
+    }
+
+
+def finish_size(args, size: dict, latency: dict, throughput: dict) -> dict:
+    """The cold computations, each endpoint's raw SQL and plans, and the size's results."""
+    companies, url, cold = size["companies"], size["url"], size["cold"]
     cold_latency = {}
     if cold:
         # One worker, one client: the worker is warm (start_server's probe), the figures never are.
-        server = start_server(cold_env, port, 1)
+        port = free_port()
+        server = start_server(size["cold_env"], port, 1)
         try:
             log(f"N={companies:,}: {', '.join(cold)}, 1 client, {COLD_REQUESTS} requests each")
             cold_latency = drive(
-                port,
-                {endpoint: [COLD_PATHS[endpoint]] for endpoint in cold},
-                concurrency=1,
-                requests=COLD_REQUESTS,
-                max_seconds=args.max_seconds * 2,
-                warmup=0,
+                [
+                    {
+                        "key": endpoint,
+                        "port": port,
+                        "paths": [COLD_PATHS[endpoint]],
+                        "concurrency": 1,
+                        "requests": COLD_REQUESTS,
+                        "warmup": 0,
+                        "max_seconds": args.max_seconds * 2,
+                    }
+                    for endpoint in cold
+                ]
             )
         finally:
             stop_server(server)
     rows, plans = {}, [f"# EXPLAIN (ANALYZE, BUFFERS) at N = {companies:,}\n"]
     log(f"N={companies:,}: raw SQL and EXPLAIN")
-    for endpoint, requests in captured.items():
+    for endpoint, requests in size["captured"].items():
         rows[endpoint], plan_text = endpoint_row(url, args, requests, latency[endpoint], throughput[endpoint])
         plans.append(f"## {endpoint}\n\n{plan_text}")
     for endpoint, requests in cold.items():
         rows[endpoint], plan_text = endpoint_row(url, args, requests, cold_latency[endpoint], None)
         plans.append(f"## {endpoint}\n\n{plan_text}")
-    if not args.keep:
-        drop_database(args.admin_url, name)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"explain-{companies}.txt").write_text("\n".join(plans))
-    return {"companies": companies, "load": load_report, "endpoints": rows, "failed": failed}
+    return {"companies": companies, "load": size["load"], "endpoints": rows, "failed": size["failed"]}
 
 
 def machine(args) -> dict:
@@ -710,6 +801,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the benchmark databases.")
     parser.add_argument("--readme", action="store_true", help="Put the table into README.md.")
     args = parser.parse_args()
+    args.run_id = f"{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}"
     args.redis_url = "redis://127.0.0.1:6379/15" if redis_reachable() else ""
     if not args.redis_url:
         log("no Redis on 127.0.0.1:6379: the rate limits use the database cache table")
@@ -729,7 +821,16 @@ def main() -> None:
         if differ:
             sys.exit(f"--add: the last run differs in {', '.join(differ)}: run every size again instead")
         earlier = [size for size in last["sizes"] if size["companies"] not in sizes]
-    ran = [bench_size(args, companies) for companies in sizes]
+    prepared = []
+    try:
+        for companies in sizes:
+            prepared.append(prepare_size(args, companies))
+        measured = measure_sizes(args, prepared)
+        ran = [finish_size(args, size, *measured[size["companies"]]) for size in prepared]
+    finally:
+        if not args.keep:  # after a failure, too
+            for size in prepared:
+                drop_database(args.admin_url, size["database"])
     report["sizes"] = sorted([*earlier, *ran], key=lambda size: size["companies"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")

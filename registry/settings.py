@@ -221,11 +221,14 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", not PRODUCTION)
 
 # Shared cache: rate-limit counters live here, so limits hold across worker processes and servers.
 # Redis when REDIS_URL is set (production); otherwise a database table (`manage.py createcachetable`).
+# CACHE_KEY_PREFIX starts every key, so that deployments (or benchmark runs) sharing one Redis do not read each
+# other's entries.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "registry.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "registry_cache"}}
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 # Rate limits, as DRF rates ("120/min", "5000/hour"): per anonymous client address, per signed-in user, and
 # per API key. Over the limit: 429 with Retry-After.
