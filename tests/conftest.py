@@ -74,10 +74,10 @@ def _fresh_rate_limits():
 def _no_search_ways_learned():
     """What earlier tests' searches learned (registry.search.LearnedWays) is forgotten: the shared part went
     with the cache above, this process's part goes here."""
-    from registry.search import count_ways, rank_ways
+    from registry.search import count_ways, rank_ways, suggestion_ways
 
-    count_ways.forget_kept()
-    rank_ways.forget_kept()
+    for ways in (count_ways, rank_ways, suggestion_ways):
+        ways.forget_kept()
 
 
 @pytest.fixture

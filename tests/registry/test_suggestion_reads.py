@@ -3,6 +3,7 @@
 trigram index, and given up (with what earlier tiers found) when the budget is spent."""
 
 import sys
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -110,9 +111,9 @@ def test_the_autocomplete_gives_each_kind_its_budget(api_client, named_firms, mo
     budgets = []
     real = registry.search.read_within
 
-    def watched(rows, budget):
+    def watched(rows, budget, **read):
         budgets.append(budget)
-        return real(rows, budget)
+        return real(rows, budget, **read)
 
     monkeypatch.setattr(registry.search, "read_within", watched)
     settings.SUGGESTION_MILLISECONDS = 5000
@@ -120,3 +121,82 @@ def test_the_autocomplete_gives_each_kind_its_budget(api_client, named_firms, mo
     assert [row["name"] for row in body["companies"]][:2] == ["Phần mềm Bắc", "Phần mềm Việt"]
     assert budgets and all(0 < budget.remaining() <= 5000 for budget in budgets)
     assert len({id(budget) for budget in budgets}) == 2  # one for companies, one for products
+
+
+@contextmanager
+def ways_that_run_out(tried: list, out_of_time: set):
+    """``_local_settings`` that records the way of each read ("name order" or "text indexes") and its time
+    limit, and makes the ways in ``out_of_time`` run out of it (the set may change between reads)."""
+
+    @contextmanager
+    def fake(using, parameters):
+        way = "name order" if parameters.get("enable_bitmapscan") == "off" else "text indexes"
+        tried.append((way, int(parameters["statement_timeout"])))
+        if way in out_of_time:
+            raise TimeLimitExceeded
+        yield
+
+    yield fake
+
+
+def test_a_read_the_trigram_indexes_answered_goes_to_them_first_next_time(named_firms, monkeypatch):
+    rows = Company.objects.order_by("search_name", "pk")[:3]
+    expected = list(rows)
+    read = ("companies_company", "1", "phan mem")
+    if connection.vendor != "postgresql":  # no time limits elsewhere: read at once, nothing to learn
+        assert read_within(rows, TimeBudget(1000), read=read) == expected
+        assert registry.search.suggestion_ways.get(registry.search.suggestion_ways.key_on("default", *read)) is None
+        return
+    tried, out_of_time = [], {"name order"}
+    with ways_that_run_out(tried, out_of_time) as fake:
+        monkeypatch.setattr(registry.search, "_local_settings", fake)
+        assert read_within(rows, TimeBudget(1000), read=read) == expected
+        assert [way for way, _ in tried] == ["name order", "text indexes"]
+        # Learned, in this process and for the others (the shared cache): the whole budget to the text indexes.
+        for forget in (lambda: None, registry.search.suggestion_ways.forget_kept):
+            forget()
+            tried.clear()
+            assert read_within(rows, TimeBudget(1000), read=read) == expected
+            assert [way for way, _ in tried] == ["text indexes"]
+            assert 500 < tried[0][1] <= 1000
+        # Another phrase, or a read that says nothing of itself, learns apart.
+        for other in ({"read": (*read[:2], "phan")}, {}):
+            tried.clear()
+            out_of_time.clear()
+            assert read_within(rows, TimeBudget(1000), **other) == expected
+            assert [way for way, _ in tried] == ["name order"]
+        # The learned way running out of time is forgotten: the next read tries both again.
+        tried.clear()
+        out_of_time.add("text indexes")
+        with pytest.raises(TimeLimitExceeded):
+            read_within(rows, TimeBudget(1000), read=read)
+        out_of_time.clear()
+        assert read_within(rows, TimeBudget(1000), read=read) == expected
+        assert [way for way, _ in tried] == ["text indexes", "name order"]
+
+
+@pytest.mark.parametrize(("text_indexes_take", "kept_for"), [(0, "SHARED_SECONDS"), (60, "UNSURE_SECONDS")])
+def test_a_trigram_read_slower_than_the_name_order_was_allowed_is_learned_for_a_minute(
+    named_firms, monkeypatch, text_indexes_take, kept_for
+):
+    if connection.vendor != "postgresql":
+        return  # no time limits elsewhere: nothing is learned (the test above)
+    lifetimes = []
+    real_remember = registry.search.suggestion_ways.remember
+
+    def watched_remember(key, way, seconds=None):
+        lifetimes.append((way, seconds))
+        real_remember(key, way, seconds)
+
+    @contextmanager
+    def slow_text_indexes(using, parameters):
+        if parameters.get("enable_bitmapscan") == "off":  # the name order: 50 of the 100 ms, in vain
+            raise TimeLimitExceeded
+        yield
+        time.sleep(text_indexes_take / 1000)
+
+    monkeypatch.setattr(registry.search.suggestion_ways, "remember", watched_remember)
+    monkeypatch.setattr(registry.search, "_local_settings", slow_text_indexes)
+    rows = Company.objects.order_by("search_name", "pk")[:3]
+    read_within(rows, TimeBudget(100), read=("companies_company", "1", "phan mem"))
+    assert lifetimes == [(registry.search.READ_BY_TEXT_INDEXES, getattr(registry.search.suggestion_ways, kept_for))]
