@@ -232,6 +232,38 @@ def no_plan_expected(queryset):
     raise AssertionError("EXPLAIN of a rank read the way learned")
 
 
+def test_a_rank_read_as_planned_in_time_is_then_read_at_once(ranked_firms, monkeypatch, django_assert_num_queries):
+    # Each rank the page reaches, the first time: explained (the name ranks), then read within a time limit
+    # (on PostgreSQL, a transaction and SET LOCAL around it). As it was read in time, the next read of the
+    # same rank is the read alone, here and in another process (the shared cache).
+    explained, limited = [], []
+    real_explain, real_time_limited = registry.search.SearchableQuerySet.explain, registry.search.time_limited
+
+    def watched_explain(queryset):
+        explained.append(queryset)
+        return real_explain(queryset)
+
+    def watched_time_limited(using, milliseconds):
+        limited.append(milliseconds)
+        return real_time_limited(using, milliseconds)
+
+    monkeypatch.setattr(registry.search.SearchableQuerySet, "explain", watched_explain)
+    monkeypatch.setattr(registry.search, "time_limited", watched_time_limited)
+    page = slice(2, 12)  # every rank: the last of rank 3, then ranks 2, 1 and 0
+    by_relevance = Company.objects.search(QUERY).by_relevance()
+    assert [company.name for company in by_relevance[page]] == sorted_in_one_query()[page]
+    assert explained  # the name ranks (on PostgreSQL, one read from an index alone is learned so)
+    assert limited  # rank 0 at least: it reads the table, never explained first
+    for forget in (lambda: None, registry.search.rank_ways.forget_kept):
+        forget()
+        explained.clear()
+        limited.clear()
+        with django_assert_num_queries(4 + 1):  # the four ranks, then the page's rows
+            rows = by_relevance[page]
+        assert [company.name for company in rows] == sorted_in_one_query()[page]
+        assert (explained, limited) == ([], [])
+
+
 @pytest.mark.parametrize(
     "milliseconds, in_time, learned",
     [
