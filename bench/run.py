@@ -78,7 +78,7 @@ GROWTH_ENDPOINTS = [
 # The rounds in which each endpoint's requests alternate between the sizes (interleaved_steps).
 INTERLEAVE_ROUNDS = 10
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
-# An endpoint whose captured requests take this long (median) is slow: warmed up less (bench_size).
+# An endpoint whose captured requests take this long (median) is slow: warmed up less (prepare_size).
 SLOW_SECONDS = 0.5
 # The figures that the shared cache keeps, with INDICATORS_CACHE_SECONDS=0 and FACETS_CACHE_SECONDS=0, so that
 # each request computes them: the cold figures (the "indicators", "markets" and facets rows of the mix are
@@ -675,8 +675,9 @@ def markdown(report: dict) -> str:
     lines = [
         f"Run {report['date']} on {m['cpu']}, {m['cores']} cores, {m['memory']}; PostgreSQL {m['postgresql']}, "
         f"Python {m['python']}, gunicorn with {m['gunicorn_workers']} sync workers, cache: {m['cache']}. "
-        f"Latency: one client, {report['requests']} requests per endpoint; throughput: {report['concurrency']} "
-        "clients. Queries: the statements a request issued (median), BEGIN, SET LOCAL and COMMIT around a "
+        f"Latency: one client, {report['requests']} requests per endpoint and size; throughput: "
+        f"{report['concurrency']} clients; the sizes of a run in turn, a tenth of an endpoint's requests at a time. "
+        "Queries: the statements a request issued (median), BEGIN, SET LOCAL and COMMIT around a "
         "time-limited read included. SQL: those statements run directly with psycopg (median per request). "
         f"Seq scans: those reading {FULL_SCAN_SHARE:.0%} of a big table or more (plans in bench/results/explain-N.txt).",
         "",
