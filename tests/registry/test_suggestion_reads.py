@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 import registry.search
@@ -200,3 +201,37 @@ def test_a_trigram_read_slower_than_the_name_order_was_allowed_is_learned_for_a_
     rows = Company.objects.order_by("search_name", "pk")[:3]
     read_within(rows, TimeBudget(100), read=("companies_company", "1", "phan mem"))
     assert lifetimes == [(registry.search.READ_BY_TEXT_INDEXES, getattr(registry.search.suggestion_ways, kept_for))]
+
+
+def test_a_read_neither_way_finds_in_time_is_given_up_at_once_for_a_minute(named_firms, monkeypatch):
+    if connection.vendor != "postgresql":
+        return  # no time limits elsewhere: nothing runs out of time
+    tried, lifetimes = [], []
+    read = ("products_product", "2", "log")
+    real_remember = registry.search.suggestion_ways.remember
+
+    def watched_remember(key, way, seconds=None):
+        lifetimes.append((way, seconds))
+        real_remember(key, way, seconds)
+
+    monkeypatch.setattr(registry.search.suggestion_ways, "remember", watched_remember)
+    rows = Company.objects.order_by("search_name", "pk")[:3]
+    with ways_that_run_out(tried, {"name order", "text indexes"}) as fake:
+        monkeypatch.setattr(registry.search, "_local_settings", fake)
+        with pytest.raises(TimeLimitExceeded):
+            read_within(rows, TimeBudget(1000), read=read)
+        assert [way for way, _ in tried] == ["name order", "text indexes"]
+        assert lifetimes == [(registry.search.NOT_IN_TIME, registry.search.suggestion_ways.UNSURE_SECONDS)]
+        # The same read, in this process or another: given up without a query, which would run out again.
+        for forget in (lambda: None, registry.search.suggestion_ways.forget_kept):
+            forget()
+            tried.clear()
+            with pytest.raises(TimeLimitExceeded):
+                read_within(rows, TimeBudget(1000), read=read)
+            assert tried == []
+        # The minute over (the entry gone), both ways are tried again.
+        cache.clear()
+        registry.search.suggestion_ways.forget_kept()
+        with pytest.raises(TimeLimitExceeded):
+            read_within(rows, TimeBudget(1000), read=read)
+        assert [way for way, _ in tried] == ["name order", "text indexes"]
