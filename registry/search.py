@@ -278,13 +278,9 @@ class SearchableQuerySet(PagedQuerySet):
         with planned(self.db, BY_TEXT_INDEXES):
             found = list(rows)
         if learned != READ_BY_TEXT_INDEXES:
-            # Within the time the ways before it had, this way is the faster: learned for as long as the others.
-            # Past it, the moment may have been slow rather than those ways, and it is tried again soon: "du
-            # lieu" on products, its last rank, was read this way for an hour at 98 ms a request, learned when
-            # the database's pages were not in memory, where as planned it takes 2.5 ms (100,000 companies).
-            took = (time.monotonic() - started) * 1000
-            seconds = rank_ways.SHARED_SECONDS if took <= milliseconds else rank_ways.UNSURE_SECONDS
-            rank_ways.remember(key, READ_BY_TEXT_INDEXES, seconds)
+            # "du lieu" on products, its last rank, was read this way for an hour at 98 ms a request, learned
+            # when the database's pages were not in memory, where as planned it takes 2.5 ms (100,000 companies).
+            rank_ways.remember_timed(key, READ_BY_TEXT_INDEXES, started=started, allowed_milliseconds=milliseconds)
         return found
 
     def _read_from_index_alone(self, rows: QuerySet, key: tuple) -> list:
@@ -350,8 +346,9 @@ class SearchableQuerySet(PagedQuerySet):
 
 
 class LearnedWays:
-    """How reads of one kind went (``kind``: a search's capped count, a rank of its page), by their SQL and
-    parameters: the way to read the same rows next time, where the first way tried ran out of time.
+    """How reads of one kind went (``kind``: a search's capped count, a rank of its page, a tier of the
+    autocomplete), by their SQL and parameters (or what else tells them apart, ``key_on``): the way to read
+    the same rows next time, where the first way tried ran out of time.
 
     Kept in the shared cache (settings.CACHES: Redis in production) for ``SHARED_SECONDS``, so that each
     read is learned once, not once in every worker process (five under gunicorn on two cores, each
@@ -375,8 +372,8 @@ class LearnedWays:
 
     @staticmethod
     def key_of(queryset: QuerySet) -> tuple:
-        """The read's database (where it is, not its alias: servers may share a cache, and the benchmark's
-        databases of each size share one), SQL and parameters."""
+        """The read's database (where it is, not its alias: servers of several databases may share a cache),
+        SQL and parameters."""
         sql, params = queryset.query.sql_with_params()
         return LearnedWays.key_on(queryset.db, sql, repr(params))
 
@@ -400,6 +397,14 @@ class LearnedWays:
         seconds = self.SHARED_SECONDS if seconds is None else seconds
         self._keep(key, way, seconds)
         cache.set(self._shared_key(key), way, seconds)
+
+    def remember_timed(self, key: tuple, way, *, started: float, allowed_milliseconds: float) -> None:
+        """Keep ``way``, a last way that read ``key`` from ``started`` (``time.monotonic()``) until now: for
+        ``SHARED_SECONDS`` if it took no longer than the ways before it were allowed (then it is the faster),
+        for ``UNSURE_SECONDS`` if it took longer (the moment may have been slow rather than those ways, which
+        are tried again soon)."""
+        took = (time.monotonic() - started) * 1000
+        self.remember(key, way, self.SHARED_SECONDS if took <= allowed_milliseconds else self.UNSURE_SECONDS)
 
     def forget(self, key: tuple) -> None:
         """Forget the way learned for ``key``, here and in the shared cache: the next read tries every way."""
@@ -576,9 +581,7 @@ def read_within(rows: QuerySet, budget: TimeBudget, *, read: tuple[str, ...] = (
             suggestion_ways.remember(key, NOT_IN_TIME, suggestion_ways.UNSURE_SECONDS)
         raise
     if key is not None:
-        took = (time.monotonic() - started) * 1000
-        seconds = suggestion_ways.SHARED_SECONDS if took <= in_name_order else suggestion_ways.UNSURE_SECONDS
-        suggestion_ways.remember(key, READ_BY_TEXT_INDEXES, seconds)
+        suggestion_ways.remember_timed(key, READ_BY_TEXT_INDEXES, started=started, allowed_milliseconds=in_name_order)
     return found
 
 
