@@ -1,43 +1,83 @@
-"""The shared cache: results computed for everyone and kept a while (``shared_result``), and its Redis
-backend (settings.CACHES when REDIS_URL is set): Django's, with one Redis client per connection pool instead
-of a new one for every cache call."""
+"""The shared cache: results computed for everyone and kept a while (``shared_result``), refreshed in the
+background once they are stale (``refresh_later``), and its Redis backend (settings.CACHES when REDIS_URL is
+set): Django's, with one Redis client per connection pool instead of a new one for every cache call."""
 
 import datetime
+import functools
+import logging
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.core.cache import cache
 from django.core.cache.backends import redis
+from django.db import connections
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 STALE_FACTOR = 10  # a cached result is kept this many windows, to be served while it is recomputed
-REFRESH_LOCK_SECONDS = 60  # if the request recomputing a result dies, another one takes over after this
+REFRESH_LOCK_SECONDS = 60  # if the refresh of a result dies with its process, another one takes over after this
 
 
 def shared_result[T](key: str, compute: Callable[[], T], *, fresh_seconds: int) -> tuple[datetime.datetime, T]:
     """``(computed_at, compute())``, kept in the shared cache under ``key``: for figures that are the same
-    for every caller and read every row (the indicators, the export-markets summary).
+    for every caller and read every row (the indicators, the export-markets summary, facet counts).
 
-    A result is fresh for ``fresh_seconds`` (0: nothing is cached). After that, the first request recomputes
-    it while the others keep getting the previous result, rather than all computing the same figures at once
-    (at 100,000 companies a cold indicator summary reads the big tables for seconds); a result is therefore at
-    most the window plus one computation old. One that nobody asked for in ``STALE_FACTOR`` windows is
-    dropped.
+    A result is fresh for ``fresh_seconds`` (0: nothing is cached). After that it is still served, to every
+    request, while one of them has it computed again in the background (``refresh_later``): no request waits
+    for figures that read the whole registry (at 100,000 companies a cold indicator summary reads the big
+    tables for seconds, and the facets of an unfiltered list for one), and they are computed once, not by
+    every request that finds them stale. A result is therefore at most the window plus one computation old.
+    Only a result that is not in the cache at all, never asked for or not in ``STALE_FACTOR`` windows
+    (then dropped), is computed by the request that asks for it.
     """
     if fresh_seconds <= 0:
         return timezone.now(), compute()
     entry = cache.get(key)
-    if entry is not None:
-        fresh_until, computed_at, result = entry
-        if time.time() < fresh_until or not cache.add(f"{key}:refreshing", True, timeout=REFRESH_LOCK_SECONDS):
-            return computed_at, result
-    try:
+    if entry is None:
         computed_at, result = timezone.now(), compute()
-        cache.set(key, (time.time() + fresh_seconds, computed_at, result), timeout=fresh_seconds * STALE_FACTOR)
-    finally:
-        if entry is not None:
-            cache.delete(f"{key}:refreshing")
+        _keep(key, computed_at, result, fresh_seconds)
+        return computed_at, result
+    fresh_until, computed_at, result = entry
+    if time.time() >= fresh_until and cache.add(f"{key}:refreshing", True, timeout=REFRESH_LOCK_SECONDS):
+        refresh_later(functools.partial(_refresh, key, compute, fresh_seconds))
     return computed_at, result
+
+
+def _keep(key: str, computed_at: datetime.datetime, result, fresh_seconds: int) -> None:
+    cache.set(key, (time.time() + fresh_seconds, computed_at, result), timeout=fresh_seconds * STALE_FACTOR)
+
+
+def _refresh(key: str, compute: Callable, fresh_seconds: int) -> None:
+    try:
+        _keep(key, timezone.now(), compute(), fresh_seconds)
+    finally:
+        cache.delete(f"{key}:refreshing")  # a failed refresh is tried again by the next request
+
+
+_refresher: tuple[int, ThreadPoolExecutor] | None = None  # (the process it was started in, the executor)
+
+
+def refresh_later(job: Callable[[], None]) -> Future:
+    """Run ``job`` in this process's refresh thread, one job at a time, after those already waiting: the
+    request that asked goes on at once. A job that fails is logged (``registry.cache``, with its traceback);
+    its database connections are closed when it ends. Started on first use in each process, so that each
+    gunicorn worker has its own (a thread does not survive the fork)."""
+    global _refresher
+    if _refresher is None or _refresher[0] != os.getpid():
+        _refresher = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-result-refresh"))
+    return _refresher[1].submit(_run_refresh, job)
+
+
+def _run_refresh(job: Callable[[], None]) -> None:
+    try:
+        job()
+    except Exception:
+        logger.exception("Refreshing a shared result failed; the previous one is still served")
+    finally:
+        connections.close_all()  # this thread's own
 
 
 class RedisCacheClient(redis.RedisCacheClient):

@@ -4,6 +4,7 @@ validation (``full_clean()``) as the seed loader and the admin."""
 import datetime
 import itertools
 import json
+from concurrent.futures import Future
 from decimal import Decimal
 
 import pytest
@@ -78,6 +79,36 @@ def _no_search_ways_learned():
 
     for ways in (count_ways, rank_ways, suggestion_ways):
         ways.forget_kept()
+
+
+class Refreshes:
+    """Stands in for ``registry.cache.refresh_later``: the refreshes it is given wait until the test runs them,
+    in the test's own thread and transaction."""
+
+    def __init__(self):
+        self.waiting = []
+
+    def __call__(self, job) -> Future:
+        self.waiting.append(job)
+        return Future()
+
+    def run(self) -> int:
+        """Runs the refreshes waiting; returns how many there were."""
+        jobs, self.waiting = self.waiting, []
+        for job in jobs:
+            job()
+        return len(jobs)
+
+
+@pytest.fixture(autouse=True)
+def refreshes(monkeypatch) -> Refreshes:
+    """Shared results are refreshed when a test says (``refreshes.run()``), not in a thread of their own that
+    would outlive the test or not see its rows (tests/registry/test_cache.py tests that thread)."""
+    import registry.cache
+
+    waiting = Refreshes()
+    monkeypatch.setattr(registry.cache, "refresh_later", waiting)
+    return waiting
 
 
 @pytest.fixture

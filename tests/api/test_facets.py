@@ -5,6 +5,8 @@ name to exactly its count; what the caller may not see is not counted; bad reque
 The shared cache of the counts is off here (``FACETS_CACHE_SECONDS = 0``) except in the tests of it, at the
 end: the others count what the database holds when they ask."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -198,6 +200,29 @@ def test_facet_counts_are_served_from_the_shared_cache_until_it_expires(api_clie
     assert cached["facets"] == first["facets"]  # the counts are the earlier ones
 
     cache.clear()  # the window passes
+    counts = facets(api_client, "company-list", ["province", "market"])
+    assert counts["province"]["79"] == 2
+    assert counts["market"]["JP"] == 2
+
+
+def test_stale_facet_counts_are_served_while_they_are_counted_again_in_the_background(
+    api_client, registry, make_company, settings, refreshes, monkeypatch
+):
+    """Past FACETS_CACHE_SECONDS the previous counts are still served, at once, while the first request that
+    found them stale has them counted again in the background."""
+    import registry.cache
+
+    settings.FACETS_CACHE_SECONDS = 60
+    params = {"facets": "province,market"}
+    plain = _queries(api_client, "company-list", {})
+    first = get_json(api_client, "company-list", params)
+    make_company(name="Công ty Mới", province="79", markets=["JP"])
+    a_minute_later = registry.cache.time.time() + 61
+    monkeypatch.setattr(registry.cache, "time", SimpleNamespace(time=lambda: a_minute_later))
+
+    assert _queries(api_client, "company-list", params) == plain  # nothing counted by the request
+    assert get_json(api_client, "company-list", params)["facets"] == first["facets"]
+    assert refreshes.run() == 2  # each facet once
     counts = facets(api_client, "company-list", ["province", "market"])
     assert counts["province"]["79"] == 2
     assert counts["market"]["JP"] == 2

@@ -1,14 +1,21 @@
-"""The shared cache on Redis (registry.cache): one client per connection pool, not one per call."""
+"""The shared cache (registry.cache): results kept for everyone and refreshed in the background once stale;
+on Redis, one client per connection pool, not one per call."""
 
+import logging
 import os
 import secrets
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 import redis
+from django.core.cache import cache
 
-from registry.cache import RedisCache
+import registry.cache
+from registry.cache import RedisCache, refresh_later, shared_result
 from tests.api.test_shared_rate_limits import REDIS_URL
 from tests.helpers import require_redis
 
@@ -63,3 +70,103 @@ def test_deployments_with_their_own_key_prefix_do_not_share_entries(tmp_path):
     assert read_then_write("ten-thousand") == "None"
     assert read_then_write("hundred-thousand") == "None"  # not the other prefix's entry
     assert read_then_write("ten-thousand") == "written here"
+
+
+# --- shared results: served while stale, refreshed in the background -----------------------------------------
+# (``refresh_later`` above is the real one: tests/conftest.py's ``refreshes`` stands in for it in registry.cache.)
+
+
+class Computations:
+    def __init__(self, *results):
+        self.results = list(results)
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        result = self.results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """registry.cache's clock, moved by the test."""
+    clock = SimpleNamespace(now=1_000_000.0)
+    monkeypatch.setattr(registry.cache, "time", SimpleNamespace(time=lambda: clock.now))
+    return clock
+
+
+def test_a_result_not_in_the_cache_is_computed_by_the_request_then_kept(clock, refreshes):
+    compute = Computations("first")
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"
+    clock.now += 59
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"
+    assert compute.calls == 1
+    assert refreshes.waiting == []
+
+
+def test_a_stale_result_is_served_and_refreshed_once_in_the_background(clock, refreshes):
+    compute = Computations("first", "second")
+    computed_at, _ = shared_result("figures", compute, fresh_seconds=60)
+    clock.now += 61
+    for _ in range(3):  # every request finds it stale; the first has it refreshed
+        assert shared_result("figures", compute, fresh_seconds=60) == (computed_at, "first")
+    assert compute.calls == 1
+    assert refreshes.run() == 1
+    refreshed_at, result = shared_result("figures", compute, fresh_seconds=60)
+    assert (result, compute.calls) == ("second", 2)
+    assert refreshed_at > computed_at
+    assert refreshes.waiting == []  # fresh again
+
+
+def test_a_failed_refresh_keeps_the_stale_result_and_the_next_request_tries_again(clock, refreshes):
+    compute = Computations("first", RuntimeError("database gone"), "third")
+    shared_result("figures", compute, fresh_seconds=60)
+    clock.now += 61
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"
+    with pytest.raises(RuntimeError):  # in the refresh thread, logged (below)
+        refreshes.run()
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"
+    assert refreshes.run() == 1
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "third"
+
+
+def test_a_result_nobody_asked_for_in_ten_windows_is_computed_by_the_request_again(clock, refreshes):
+    compute = Computations("first", "second")
+    shared_result("figures", compute, fresh_seconds=60)
+    cache.delete("figures")  # what its timeout (STALE_FACTOR windows) does
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "second"
+    assert refreshes.waiting == []
+
+
+def test_a_refresh_runs_in_its_own_thread_and_a_failure_is_logged(caplog):
+    threads = []
+    refresh_later(lambda: threads.append(threading.current_thread())).result(timeout=10)
+    assert threads[0] is not threading.current_thread()
+    assert threads[0].name.startswith("shared-result-refresh")
+
+    def failing():
+        raise RuntimeError("database gone")
+
+    with caplog.at_level(logging.ERROR, logger="registry.cache"):
+        refresh_later(failing).result(timeout=10)  # the request that asked never sees it
+    [record] = caplog.records
+    assert "previous one is still served" in record.getMessage()
+    assert "database gone" in caplog.text  # with its traceback
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the thread: a connection of its own
+def test_a_refresh_closes_its_database_connections():
+    from django.db import connections
+
+    used = []
+
+    def reads_the_database():
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        used.append(connections["default"])  # the refresh thread's own
+
+    refresh_later(reads_the_database).result(timeout=10)
+    assert used[0] is not connections["default"]
+    assert used[0].connection is None  # closed
