@@ -2,6 +2,7 @@
 background once they are stale (``refresh_later``), and its Redis backend (settings.CACHES when REDIS_URL is
 set): Django's, with one Redis client per connection pool instead of a new one for every cache call."""
 
+import contextvars
 import datetime
 import functools
 import logging
@@ -13,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.core.cache import cache
 from django.core.cache.backends import redis
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -52,7 +54,10 @@ def _keep(key: str, computed_at: datetime.datetime, result, fresh_seconds: int) 
 
 def _refresh(key: str, compute: Callable, fresh_seconds: int) -> None:
     try:
-        _keep(key, timezone.now(), compute(), fresh_seconds)
+        entry = cache.get(key)
+        # Fresh already: this job waited behind others longer than the lock, and another process's ran.
+        if entry is None or time.time() >= entry[0]:
+            _keep(key, timezone.now(), compute(), fresh_seconds)
     finally:
         cache.delete(f"{key}:refreshing")  # a failed refresh is tried again by the next request
 
@@ -64,20 +69,42 @@ def refresh_later(job: Callable[[], None]) -> Future:
     """Run ``job`` in this process's refresh thread, one job at a time, after those already waiting: the
     request that asked goes on at once. A job that fails is logged (``registry.cache``, with its traceback);
     its database connections are closed when it ends. Started on first use in each process, so that each
-    gunicorn worker has its own (a thread does not survive the fork)."""
+    gunicorn worker has its own (a thread does not survive the fork).
+
+    On PostgreSQL a job's queries get no parallel workers (``BACKGROUND_QUERY_SETTINGS``): the aggregates over
+    the whole registry otherwise start two, and a refresh then took both cores of a 2-core server from the
+    requests being answered meanwhile. A request that computes such a result itself, which someone waits
+    for, still gets them."""
     global _refresher
     if _refresher is None or _refresher[0] != os.getpid():
         _refresher = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-result-refresh"))
     return _refresher[1].submit(_run_refresh, job)
 
 
+# Run-time parameters of the connections a refresh opens (its own: they are closed after each job).
+BACKGROUND_QUERY_SETTINGS = {"max_parallel_workers_per_gather": "0"}
+_refreshing = contextvars.ContextVar("refreshing", default=False)
+
+
 def _run_refresh(job: Callable[[], None]) -> None:
+    token = _refreshing.set(True)
     try:
         job()
     except Exception:
         logger.exception("Refreshing a shared result failed; the previous one is still served")
     finally:
         connections.close_all()  # this thread's own
+        _refreshing.reset(token)
+
+
+def _set_background_query_settings(sender, connection, **kwargs) -> None:
+    if _refreshing.get() and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for name, value in BACKGROUND_QUERY_SETTINGS.items():
+                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+
+connection_created.connect(_set_background_query_settings, dispatch_uid="registry.cache.background")
 
 
 class RedisCacheClient(redis.RedisCacheClient):

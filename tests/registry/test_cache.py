@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 import redis
 from django.core.cache import cache
+from django.db import connection
 
 import registry.cache
 from registry.cache import RedisCache, refresh_later, shared_result
@@ -132,6 +133,19 @@ def test_a_failed_refresh_keeps_the_stale_result_and_the_next_request_tries_agai
     assert shared_result("figures", compute, fresh_seconds=60)[1] == "third"
 
 
+def test_a_refresh_that_finds_the_result_fresh_again_computes_nothing(clock, refreshes):
+    """A refresh that waited in its thread longer than the lock, while another process's refreshed it."""
+    compute = Computations("first", "second", "third")
+    shared_result("figures", compute, fresh_seconds=60)
+    clock.now += 61
+    shared_result("figures", compute, fresh_seconds=60)  # queues a refresh
+    cache.delete("figures:refreshing")  # the lock expires while it waits
+    shared_result("figures", compute, fresh_seconds=60)  # queues another
+    assert refreshes.run() == 2
+    assert compute.calls == 2  # the second found "second" fresh
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "second"
+
+
 def test_a_result_nobody_asked_for_in_ten_windows_is_computed_by_the_request_again(clock, refreshes):
     compute = Computations("first", "second")
     shared_result("figures", compute, fresh_seconds=60)
@@ -170,3 +184,20 @@ def test_a_refresh_closes_its_database_connections():
     refresh_later(reads_the_database).result(timeout=10)
     assert used[0] is not connections["default"]
     assert used[0].connection is None  # closed
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's settings: the suite's PostgreSQL pass")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the thread: a connection of its own
+def test_a_refresh_reads_postgresql_without_parallel_workers():
+    """So that refreshing an aggregate over the whole registry leaves cores to the requests meanwhile."""
+    from django.db import connections
+
+    def parallel_workers() -> str:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    seen = []
+    refresh_later(lambda: seen.append(parallel_workers())).result(timeout=10)
+    assert seen == ["0"]
+    assert parallel_workers() != "0"  # the requests' connections keep PostgreSQL's
