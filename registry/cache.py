@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 STALE_FACTOR = 10  # a cached result is kept this many windows, to be served while it is recomputed
 REFRESH_LOCK_SECONDS = 60  # if the refresh of a result dies with its process, another one takes over after this
+# One refresh at a time for every process that shares the cache: the results are aggregates over the whole
+# registry, and the requests answered meanwhile need the machine's other cores (see refresh_later).
+REFRESH_SLOT = "shared-result:refresh-slot"
 
 
 def shared_result[T](key: str, compute: Callable[[], T], *, fresh_seconds: int) -> tuple[datetime.datetime, T]:
@@ -54,10 +57,15 @@ def _keep(key: str, computed_at: datetime.datetime, result, fresh_seconds: int) 
 
 def _refresh(key: str, compute: Callable, fresh_seconds: int) -> None:
     try:
-        entry = cache.get(key)
-        # Fresh already: this job waited behind others longer than the lock, and another process's ran.
-        if entry is None or time.time() >= entry[0]:
-            _keep(key, timezone.now(), compute(), fresh_seconds)
+        if not cache.add(REFRESH_SLOT, True, timeout=REFRESH_LOCK_SECONDS):
+            return  # another refresh is running: the next request that finds this one stale tries again
+        try:
+            entry = cache.get(key)
+            # Fresh already: this job waited behind others longer than the lock, and another process's ran.
+            if entry is None or time.time() >= entry[0]:
+                _keep(key, timezone.now(), compute(), fresh_seconds)
+        finally:
+            cache.delete(REFRESH_SLOT)
     finally:
         cache.delete(f"{key}:refreshing")  # a failed refresh is tried again by the next request
 
@@ -71,10 +79,11 @@ def refresh_later(job: Callable[[], None]) -> Future:
     its database connections are closed when it ends. Started on first use in each process, so that each
     gunicorn worker has its own (a thread does not survive the fork).
 
-    On PostgreSQL a job's queries get no parallel workers (``BACKGROUND_QUERY_SETTINGS``): the aggregates over
-    the whole registry otherwise start two, and a refresh then took both cores of a 2-core server from the
-    requests being answered meanwhile. A request that computes such a result itself, which someone waits
-    for, still gets them."""
+    A refresh leaves the machine to the requests it answers meanwhile: on PostgreSQL its queries get no
+    parallel workers (``BACKGROUND_QUERY_SETTINGS``; the aggregates over the whole registry otherwise start two,
+    and took both cores of a 2-core server), and one refresh runs at a time for every process sharing the
+    cache (``REFRESH_SLOT``; five workers' refreshes at once had the same effect). A request that computes
+    such a result itself, which someone waits for, still gets the parallel workers."""
     global _refresher
     if _refresher is None or _refresher[0] != os.getpid():
         _refresher = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-result-refresh"))

@@ -146,6 +146,23 @@ def test_a_refresh_that_finds_the_result_fresh_again_computes_nothing(clock, ref
     assert shared_result("figures", compute, fresh_seconds=60)[1] == "second"
 
 
+def test_one_refresh_runs_at_a_time_and_a_result_left_stale_is_tried_again(clock, refreshes):
+    """Across every process sharing the cache: a refresh that finds another running computes nothing."""
+    compute = Computations("first", "second")
+    shared_result("figures", compute, fresh_seconds=60)
+    clock.now += 61
+    cache.add(registry.cache.REFRESH_SLOT, True, 60)  # another process is refreshing something
+    shared_result("figures", compute, fresh_seconds=60)
+    assert refreshes.run() == 1
+    assert compute.calls == 1
+    assert cache.get(registry.cache.REFRESH_SLOT) is True  # not this refresh's to free
+    cache.delete(registry.cache.REFRESH_SLOT)  # that refresh ends
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"  # still stale: tried again
+    assert refreshes.run() == 1
+    assert shared_result("figures", compute, fresh_seconds=60)[1] == "second"
+    assert cache.get(registry.cache.REFRESH_SLOT) is None
+
+
 def test_a_result_nobody_asked_for_in_ten_windows_is_computed_by_the_request_again(clock, refreshes):
     compute = Computations("first", "second")
     shared_result("figures", compute, fresh_seconds=60)
