@@ -42,7 +42,8 @@ def facets_parameter(names: list[str]) -> OpenApiParameter:
             "most frequent first; values with no result are left out. A value is what the filter of the same "
             "name takes. Not with format=csv or xlsx. The counts of a set of filters are kept for everyone who "
             "sees the same results, for `FACETS_CACHE_SECONDS` (60 s by default), and then served while they are "
-            "counted again in the background: they may be that much older than the page, plus one count."
+            "counted again in the background: they may be that much older than the page, plus one count (at most "
+            "ten times as old while other counts are refreshed first)."
         ),
     )
 

@@ -543,7 +543,8 @@ class StandardViewSet(ReadOnlyRegistryViewSet):
             "The foreign countries the registry's companies are present in, most companies first. Counted over "
             "the whole registry and kept in the shared cache for `INDICATORS_CACHE_SECONDS` (60 s by default), "
             "as the indicators are, then served while they are computed again in the background: a change may take "
-            "that long, plus one computation, to show."
+            "that long, plus one computation, to show (at most ten times as long while other results are "
+            "refreshed first)."
         ),
     ),
 )

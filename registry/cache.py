@@ -34,7 +34,8 @@ def shared_result[T](key: str, compute: Callable[[], T], *, fresh_seconds: int) 
     request, while one of them has it computed again in the background (``refresh_later``): no request waits
     for figures that read the whole registry (at 100,000 companies a cold indicator summary reads the big
     tables for seconds, and the facets of an unfiltered list for one), and they are computed once, not by
-    every request that finds them stale. A result is therefore at most the window plus one computation old.
+    every request that finds them stale. A result is therefore at most the window plus one computation old,
+    or while other refreshes hold the slot (``REFRESH_SLOT``), up to ``STALE_FACTOR`` windows.
     Only a result that is not in the cache at all, never asked for or not in ``STALE_FACTOR`` windows
     (then dropped), is computed by the request that asks for it.
     """
