@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
-from companies.selectors import shared_visibility
+from companies.selectors import shared_visibility, viewers_alike
 from registry.facets import Facet, facet_counts
 
 from .field_selection import FIELDS_PARAMETER
@@ -102,6 +102,9 @@ class FacetsMixin:
                 self.matching,
                 shared_as=self.matching_shared_as(),
                 fresh_seconds=settings.FACETS_CACHE_SECONDS,
+                # A representative's rows are filtered by what they represent: the same as the public's now,
+                # perhaps not when a refresh runs. Their request serves the counts, and leaves them to refresh.
+                may_refresh_later=viewers_alike(self.request.user) is not None,
             )
             response.data[FACETS_PARAMETER] = {
                 name: [asdict(count) for count in value_counts] for name, value_counts in counts.items()

@@ -70,6 +70,17 @@ def company_visible_to(viewer, *, relation: str = "company") -> Q:
     return active
 
 
+def viewers_alike(viewer) -> str | None:
+    """The viewers ``viewer`` sees alike with, where nothing in what they may read names them: anonymous
+    callers (``SEES_THE_PUBLIC_REGISTRY``) and officers (``SEES_EVERYTHING``). ``None`` for anyone else, whose
+    visibility names them (a representative, an app acting for one), even where they see what the public sees."""
+    if viewer is None or not viewer.is_authenticated:
+        return SEES_THE_PUBLIC_REGISTRY
+    if sees_everything(viewer):
+        return SEES_EVERYTHING
+    return None
+
+
 def built_once_for_viewers_alike(selector):
     """A selector ``selector(viewer)`` whose queryset is built once per process for the viewers who all see the
     same (anonymous callers; officers) and cloned for each call, as a view's class-level ``queryset`` is.
@@ -80,11 +91,8 @@ def built_once_for_viewers_alike(selector):
 
     @functools.wraps(selector)
     def selector_for(viewer=None) -> QuerySet:
-        if viewer is None or not viewer.is_authenticated:
-            alike = SEES_THE_PUBLIC_REGISTRY
-        elif sees_everything(viewer):
-            alike = SEES_EVERYTHING
-        else:
+        alike = viewers_alike(viewer)
+        if alike is None:
             return selector(viewer)
         if alike not in built:
             built[alike] = selector(viewer)

@@ -7,6 +7,7 @@ import datetime
 import functools
 import logging
 import os
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -17,16 +18,23 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 from django.utils import timezone
 
+from registry.db_routers import routed_as_one_request
+
 logger = logging.getLogger(__name__)
 
 STALE_FACTOR = 10  # a cached result is kept this many windows, to be served while it is recomputed
 REFRESH_LOCK_SECONDS = 60  # if the refresh of a result dies with its process, another one takes over after this
 # One refresh at a time for every process that shares the cache: the results are aggregates over the whole
-# registry, and the requests answered meanwhile need the machine's other cores (see refresh_later).
+# registry, and the requests answered meanwhile need the machine's other cores (see refresh_later). Held at
+# most REFRESH_SLOT_SECONDS, should its holder die: longer than any refresh (at 1,000,000 companies the
+# indicators take 26.5 s with parallel workers). A refresh that outlives it frees it only if it is still its own.
 REFRESH_SLOT = "shared-result:refresh-slot"
+REFRESH_SLOT_SECONDS = 300
 
 
-def shared_result[T](key: str, compute: Callable[[], T], *, fresh_seconds: int) -> tuple[datetime.datetime, T]:
+def shared_result[T](
+    key: str, compute: Callable[[], T], *, fresh_seconds: int, may_refresh_later: bool = True
+) -> tuple[datetime.datetime, T]:
     """``(computed_at, compute())``, kept in the shared cache under ``key``: for figures that are the same
     for every caller and read every row (the indicators, the export-markets summary, facet counts).
 
@@ -38,6 +46,10 @@ def shared_result[T](key: str, compute: Callable[[], T], *, fresh_seconds: int) 
     or while other refreshes hold the slot (``REFRESH_SLOT``), up to ``STALE_FACTOR`` windows.
     Only a result that is not in the cache at all, never asked for or not in ``STALE_FACTOR`` windows
     (then dropped), is computed by the request that asks for it.
+
+    ``may_refresh_later=False``: ``compute`` is right only now, for this request (it reads through what this
+    caller may see, which may change before a refresh runs): a stale result is served, and left for a request
+    whose ``compute`` holds later to refresh.
     """
     if fresh_seconds <= 0:
         return timezone.now(), compute()
@@ -47,18 +59,36 @@ def shared_result[T](key: str, compute: Callable[[], T], *, fresh_seconds: int) 
         _keep(key, computed_at, result, fresh_seconds)
         return computed_at, result
     fresh_until, computed_at, result = entry
-    if time.time() >= fresh_until and cache.add(f"{key}:refreshing", True, timeout=REFRESH_LOCK_SECONDS):
-        refresh_later(functools.partial(_refresh, key, compute, fresh_seconds))
+    if time.time() >= fresh_until and may_refresh_later:
+        lock = _Lock(f"{key}:refreshing", timeout=REFRESH_LOCK_SECONDS)
+        if lock.take():
+            refresh_later(functools.partial(_refresh, key, compute, fresh_seconds, lock))
     return computed_at, result
+
+
+class _Lock:
+    """A lock in the shared cache that expires, freed only by its holder: one that outlived it and another
+    took it leaves it alone."""
+
+    def __init__(self, key: str, *, timeout: int):
+        self.key, self.timeout, self.token = key, timeout, secrets.token_hex(8)
+
+    def take(self) -> bool:
+        return cache.add(self.key, self.token, timeout=self.timeout)
+
+    def free(self) -> None:
+        if cache.get(self.key) == self.token:
+            cache.delete(self.key)
 
 
 def _keep(key: str, computed_at: datetime.datetime, result, fresh_seconds: int) -> None:
     cache.set(key, (time.time() + fresh_seconds, computed_at, result), timeout=fresh_seconds * STALE_FACTOR)
 
 
-def _refresh(key: str, compute: Callable, fresh_seconds: int) -> None:
+def _refresh(key: str, compute: Callable, fresh_seconds: int, lock: _Lock) -> None:
     try:
-        if not cache.add(REFRESH_SLOT, True, timeout=REFRESH_LOCK_SECONDS):
+        slot = _Lock(REFRESH_SLOT, timeout=REFRESH_SLOT_SECONDS)
+        if not slot.take():
             return  # another refresh is running: the next request that finds this one stale tries again
         try:
             entry = cache.get(key)
@@ -66,9 +96,9 @@ def _refresh(key: str, compute: Callable, fresh_seconds: int) -> None:
             if entry is None or time.time() >= entry[0]:
                 _keep(key, timezone.now(), compute(), fresh_seconds)
         finally:
-            cache.delete(REFRESH_SLOT)
+            slot.free()
     finally:
-        cache.delete(f"{key}:refreshing")  # a failed refresh is tried again by the next request
+        lock.free()  # a failed refresh is tried again by the next request
 
 
 _refresher: tuple[int, ThreadPoolExecutor] | None = None  # (the process it was started in, the executor)
@@ -91,6 +121,16 @@ def refresh_later(job: Callable[[], None]) -> Future:
     return _refresher[1].submit(_run_refresh, job)
 
 
+def stop_refreshing() -> None:
+    """Cancel the refreshes waiting in this process's thread, so that the process exits once the one running
+    has ended (gunicorn's ``worker_exit``): Python runs every job still waiting before it exits. Their results
+    are refreshed by the next requests that find them stale, once their locks expire."""
+    global _refresher
+    if _refresher is not None and _refresher[0] == os.getpid():
+        _refresher[1].shutdown(wait=False, cancel_futures=True)
+    _refresher = None
+
+
 # Run-time parameters of the connections a refresh opens (its own: they are closed after each job).
 BACKGROUND_QUERY_SETTINGS = {"max_parallel_workers_per_gather": "0"}
 _refreshing = contextvars.ContextVar("refreshing", default=False)
@@ -99,7 +139,8 @@ _refreshing = contextvars.ContextVar("refreshing", default=False)
 def _run_refresh(job: Callable[[], None]) -> None:
     token = _refreshing.set(True)
     try:
-        job()
+        with routed_as_one_request():  # one replica throughout, where there are replicas
+            job()
     except Exception:
         logger.exception("Refreshing a shared result failed; the previous one is still served")
     finally:

@@ -83,6 +83,18 @@ def replicas() -> list[str]:
 
 
 @contextmanager
+def routed_as_one_request():
+    """The block's reads are routed as one request's are, with a routing of its own: one database throughout
+    (a replica picked at random). For work outside requests whose queries must not mix replicas that have
+    replayed the primary to different points (a background refresh, ``registry.cache.refresh_later``)."""
+    token = _routing.set(Routing())
+    try:
+        yield
+    finally:
+        _routing.reset(token)
+
+
+@contextmanager
 def reads_from_primary():
     """The block's reads go to the primary, whatever the request did before."""
     routing = _scope()

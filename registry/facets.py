@@ -143,20 +143,26 @@ def facet_counts(
     *,
     shared_as: str | None = None,
     fresh_seconds: int = 0,
+    may_refresh_later: bool = True,
 ) -> dict[str, list[FacetCount]]:
     """The counts of the named facets (names already checked against ``facets``) over ``matching``, the
     filtered rows of a list.
 
     ``shared_as`` names ``matching`` where every caller who filters the same rows sees the same ones: each
     facet's counts are then kept in the shared cache under that name for ``fresh_seconds``
-    (``registry.cache.shared_result``), and may be that much older than the rows. A facet reads every
-    matching row: seconds for the whole registry at national scale."""
+    (``registry.cache.shared_result``), and may be that much older than the rows (more while they are
+    refreshed in the background: ``may_refresh_later``, False where ``matching`` names its caller, who sees
+    the same rows only for now). A facet reads every matching row: seconds for the whole registry at national
+    scale."""
     matching = matching.order_by().prefetch_related(None)
     if shared_as is None:
         return {name: facets[name](matching) for name in names}
     return {
         name: shared_result(
-            f"facets:v1:{shared_as}:{name}", functools.partial(facets[name], matching), fresh_seconds=fresh_seconds
+            f"facets:v1:{shared_as}:{name}",
+            functools.partial(facets[name], matching),
+            fresh_seconds=fresh_seconds,
+            may_refresh_later=may_refresh_later,
         )[1]
         for name in names
     }

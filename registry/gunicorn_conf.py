@@ -35,6 +35,16 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+
+
+def worker_exit(server, worker):
+    """A worker that exits (recycled after max_requests, or stopping) ends once its running refresh of a shared
+    result has; those waiting are dropped (registry.cache.stop_refreshing)."""
+    from registry.cache import stop_refreshing
+
+    stop_refreshing()
+
+
 logconfig_dict = logging_config(
     log_format=log_format_from(os.environ),
     level=os.environ.get("LOG_LEVEL", "INFO"),

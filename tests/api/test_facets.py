@@ -228,6 +228,23 @@ def test_stale_facet_counts_are_served_while_they_are_counted_again_in_the_backg
     assert counts["market"]["JP"] == 2
 
 
+def test_a_representatives_request_serves_stale_counts_but_leaves_their_refresh_to_others(
+    client_as, world, settings, refreshes, monkeypatch
+):
+    """A representative of an active company shares the public's counts, but their rows are filtered by what
+    they represent, which may no longer match the public's when a refresh would run."""
+    import registry.cache
+
+    settings.FACETS_CACHE_SECONDS = 60
+    counted = facets(client_as("anonymous"), "company-list", ["market"])
+    a_minute_later = registry.cache.time.time() + 61
+    monkeypatch.setattr(registry.cache, "time", SimpleNamespace(time=lambda: a_minute_later))
+    assert facets(client_as("representative"), "company-list", ["market"]) == counted
+    assert refreshes.waiting == []
+    assert facets(client_as("anonymous"), "company-list", ["market"]) == counted
+    assert refreshes.run() == 1
+
+
 def test_cached_facet_counts_are_kept_per_set_of_filters(api_client, registry, settings):
     """Each set of filters has its own counts; the page, its size and order, the fields and the other facets
     asked for do not change which rows match, and share them."""

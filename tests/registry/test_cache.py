@@ -163,6 +163,33 @@ def test_one_refresh_runs_at_a_time_and_a_result_left_stale_is_tried_again(clock
     assert cache.get(registry.cache.REFRESH_SLOT) is None
 
 
+def test_a_refresh_that_outlived_the_slot_leaves_the_next_holders_alone(clock, refreshes):
+    compute = Computations("first")
+
+    def slow():  # the slot expires while it computes, and another refresh takes it
+        cache.delete(registry.cache.REFRESH_SLOT)
+        cache.add(registry.cache.REFRESH_SLOT, "another refresh's", 300)
+        return "second"
+
+    shared_result("figures", compute, fresh_seconds=60)
+    clock.now += 61
+    shared_result("figures", slow, fresh_seconds=60)
+    assert refreshes.run() == 1
+    assert cache.get(registry.cache.REFRESH_SLOT) == "another refresh's"
+    assert cache.get("figures:refreshing") is None  # its own lock, freed
+
+
+def test_a_caller_whose_compute_holds_only_now_is_served_stale_and_refreshes_nothing(clock, refreshes):
+    compute = Computations("first", "second")
+    shared_result("figures", compute, fresh_seconds=60)
+    clock.now += 61
+    assert shared_result("figures", compute, fresh_seconds=60, may_refresh_later=False)[1] == "first"
+    assert refreshes.waiting == []
+    assert cache.get("figures:refreshing") is None
+    shared_result("figures", compute, fresh_seconds=60)  # a caller whose compute holds later
+    assert refreshes.run() == 1
+
+
 def test_a_result_nobody_asked_for_in_ten_windows_is_computed_by_the_request_again(clock, refreshes):
     compute = Computations("first", "second")
     shared_result("figures", compute, fresh_seconds=60)
@@ -218,3 +245,34 @@ def test_a_refresh_reads_postgresql_without_parallel_workers():
     refresh_later(lambda: seen.append(parallel_workers())).result(timeout=10)
     assert seen == ["0"]
     assert parallel_workers() != "0"  # the requests' connections keep PostgreSQL's
+
+
+def test_stopping_drops_the_refreshes_waiting_and_lets_the_running_one_end():
+    started, release = threading.Event(), threading.Event()
+    ran = []
+
+    def running():
+        started.set()
+        release.wait(timeout=10)
+        ran.append("running")
+
+    first = refresh_later(running)
+    started.wait(timeout=10)
+    waiting = refresh_later(lambda: ran.append("waiting"))
+    registry.cache.stop_refreshing()
+    release.set()
+    first.result(timeout=10)
+    assert waiting.cancelled()
+    assert ran == ["running"]
+    later = refresh_later(lambda: ran.append("later"))  # a new thread, if the process goes on
+    later.result(timeout=10)
+    assert ran == ["running", "later"]
+
+
+def test_a_gunicorn_worker_that_exits_stops_refreshing(monkeypatch):
+    from registry import gunicorn_conf
+
+    stopped = []
+    monkeypatch.setattr(registry.cache, "stop_refreshing", lambda: stopped.append(True))
+    gunicorn_conf.worker_exit(server=None, worker=None)
+    assert stopped == [True]

@@ -24,7 +24,7 @@ from accounts.models import ApiKey
 from companies.models import Company
 from products.models import Product
 from registry import db_routers
-from registry.db_routers import ReplicaRoutingMiddleware, reads_from_primary
+from registry.db_routers import ReplicaRoutingMiddleware, reads_from_primary, routed_as_one_request
 
 REPLICAS = ["replica_a", "replica_b"]  # not replica_1: that one is real in test_replicas.py
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -210,6 +210,18 @@ def test_a_caller_always_reads_the_same_replica(replicas):
 
 def test_outside_a_request_the_replica_is_any_one(replicas):
     assert {fresh(router.db_for_read, Company) for _ in range(40)} == set(replicas)
+
+
+def test_work_routed_as_one_request_reads_one_replica_throughout(replicas):
+    """A background refresh outside requests: its queries do not mix replicas replayed to different points."""
+
+    def reads():
+        with routed_as_one_request():
+            return {router.db_for_read(model) for model in [Company, Product] * 10}
+
+    chosen = [fresh(reads) for _ in range(40)]
+    assert all(len(aliases) == 1 for aliases in chosen)
+    assert set().union(*chosen) == set(replicas)  # each block picks one, at random
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
