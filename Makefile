@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup db schema check fuzz bench bench-exports bench-in-process bench-pieces clean
+.PHONY: run test setup db schema check fuzz bench bench-exports bench-in-process bench-pieces bench-stale-facets clean
 
 run: db
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -54,6 +54,10 @@ bench-in-process: setup
 # against the same kind of database; run it on the code before and after a change.
 bench-pieces: setup
 	$(PY) bench/pieces.py
+
+# How long a request waits for facet counts it finds stale (the code before a change and after).
+bench-stale-facets: setup
+	$(PY) bench/stale_facets.py
 
 bench-exports: setup
 	$(PY) bench/export_memory.py $(BENCH_EXPORT_ARGS)
