@@ -6,6 +6,7 @@ import itertools
 import json
 from concurrent.futures import Future
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -109,6 +110,17 @@ def refreshes(monkeypatch) -> Refreshes:
     waiting = Refreshes()
     monkeypatch.setattr(registry.cache, "refresh_later", waiting)
     return waiting
+
+
+@pytest.fixture
+def cache_clock(monkeypatch) -> SimpleNamespace:
+    """registry.cache's clock (its ``time.time()``), which the test moves (``cache_clock.now += 61``): the
+    shared results it keeps go stale when the test says."""
+    import registry.cache
+
+    clock = SimpleNamespace(now=1_000_000.0)
+    monkeypatch.setattr(registry.cache, "time", SimpleNamespace(time=lambda: clock.now))
+    return clock
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ name to exactly its count; what the caller may not see is not counted; bad reque
 The shared cache of the counts is off here (``FACETS_CACHE_SECONDS = 0``) except in the tests of it, at the
 end: the others count what the database holds when they ask."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -206,19 +204,16 @@ def test_facet_counts_are_served_from_the_shared_cache_until_it_expires(api_clie
 
 
 def test_stale_facet_counts_are_served_while_they_are_counted_again_in_the_background(
-    api_client, registry, make_company, settings, refreshes, monkeypatch
+    api_client, registry, make_company, settings, refreshes, cache_clock
 ):
     """Past FACETS_CACHE_SECONDS the previous counts are still served, at once, while the first request that
     found them stale has them counted again in the background."""
-    import registry.cache
-
     settings.FACETS_CACHE_SECONDS = 60
     params = {"facets": "province,market"}
     plain = _queries(api_client, "company-list", {})
     first = get_json(api_client, "company-list", params)
     make_company(name="Công ty Mới", province="79", markets=["JP"])
-    a_minute_later = registry.cache.time.time() + 61
-    monkeypatch.setattr(registry.cache, "time", SimpleNamespace(time=lambda: a_minute_later))
+    cache_clock.now += 61
 
     assert _queries(api_client, "company-list", params) == plain  # nothing counted by the request
     assert get_json(api_client, "company-list", params)["facets"] == first["facets"]
@@ -229,16 +224,13 @@ def test_stale_facet_counts_are_served_while_they_are_counted_again_in_the_backg
 
 
 def test_a_representatives_request_serves_stale_counts_but_leaves_their_refresh_to_others(
-    client_as, world, settings, refreshes, monkeypatch
+    client_as, world, settings, refreshes, cache_clock
 ):
     """A representative of an active company shares the public's counts, but their rows are filtered by what
     they represent, which may no longer match the public's when a refresh would run."""
-    import registry.cache
-
     settings.FACETS_CACHE_SECONDS = 60
     counted = facets(client_as("anonymous"), "company-list", ["market"])
-    a_minute_later = registry.cache.time.time() + 61
-    monkeypatch.setattr(registry.cache, "time", SimpleNamespace(time=lambda: a_minute_later))
+    cache_clock.now += 61
     assert facets(client_as("representative"), "company-list", ["market"]) == counted
     assert refreshes.waiting == []
     assert facets(client_as("anonymous"), "company-list", ["market"]) == counted

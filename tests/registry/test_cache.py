@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import redis
@@ -90,27 +89,19 @@ class Computations:
         return result
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """registry.cache's clock, moved by the test."""
-    clock = SimpleNamespace(now=1_000_000.0)
-    monkeypatch.setattr(registry.cache, "time", SimpleNamespace(time=lambda: clock.now))
-    return clock
-
-
-def test_a_result_not_in_the_cache_is_computed_by_the_request_then_kept(clock, refreshes):
+def test_a_result_not_in_the_cache_is_computed_by_the_request_then_kept(cache_clock, refreshes):
     compute = Computations("first")
     assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"
-    clock.now += 59
+    cache_clock.now += 59
     assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"
     assert compute.calls == 1
     assert refreshes.waiting == []
 
 
-def test_a_stale_result_is_served_and_refreshed_once_in_the_background(clock, refreshes):
+def test_a_stale_result_is_served_and_refreshed_once_in_the_background(cache_clock, refreshes):
     compute = Computations("first", "second")
     computed_at, _ = shared_result("figures", compute, fresh_seconds=60)
-    clock.now += 61
+    cache_clock.now += 61
     for _ in range(3):  # every request finds it stale; the first has it refreshed
         assert shared_result("figures", compute, fresh_seconds=60) == (computed_at, "first")
     assert compute.calls == 1
@@ -121,10 +112,10 @@ def test_a_stale_result_is_served_and_refreshed_once_in_the_background(clock, re
     assert refreshes.waiting == []  # fresh again
 
 
-def test_a_failed_refresh_keeps_the_stale_result_and_the_next_request_tries_again(clock, refreshes):
+def test_a_failed_refresh_keeps_the_stale_result_and_the_next_request_tries_again(cache_clock, refreshes):
     compute = Computations("first", RuntimeError("database gone"), "third")
     shared_result("figures", compute, fresh_seconds=60)
-    clock.now += 61
+    cache_clock.now += 61
     assert shared_result("figures", compute, fresh_seconds=60)[1] == "first"
     with pytest.raises(RuntimeError):  # in the refresh thread, logged (below)
         refreshes.run()
@@ -133,11 +124,11 @@ def test_a_failed_refresh_keeps_the_stale_result_and_the_next_request_tries_agai
     assert shared_result("figures", compute, fresh_seconds=60)[1] == "third"
 
 
-def test_a_refresh_that_finds_the_result_fresh_again_computes_nothing(clock, refreshes):
+def test_a_refresh_that_finds_the_result_fresh_again_computes_nothing(cache_clock, refreshes):
     """A refresh that waited in its thread longer than the lock, while another process's refreshed it."""
     compute = Computations("first", "second", "third")
     shared_result("figures", compute, fresh_seconds=60)
-    clock.now += 61
+    cache_clock.now += 61
     shared_result("figures", compute, fresh_seconds=60)  # queues a refresh
     cache.delete("figures:refreshing")  # the lock expires while it waits
     shared_result("figures", compute, fresh_seconds=60)  # queues another
@@ -146,11 +137,11 @@ def test_a_refresh_that_finds_the_result_fresh_again_computes_nothing(clock, ref
     assert shared_result("figures", compute, fresh_seconds=60)[1] == "second"
 
 
-def test_one_refresh_runs_at_a_time_and_a_result_left_stale_is_tried_again(clock, refreshes):
+def test_one_refresh_runs_at_a_time_and_a_result_left_stale_is_tried_again(cache_clock, refreshes):
     """Across every process sharing the cache: a refresh that finds another running computes nothing."""
     compute = Computations("first", "second")
     shared_result("figures", compute, fresh_seconds=60)
-    clock.now += 61
+    cache_clock.now += 61
     cache.add(registry.cache.REFRESH_SLOT, True, 60)  # another process is refreshing something
     shared_result("figures", compute, fresh_seconds=60)
     assert refreshes.run() == 1
@@ -163,7 +154,7 @@ def test_one_refresh_runs_at_a_time_and_a_result_left_stale_is_tried_again(clock
     assert cache.get(registry.cache.REFRESH_SLOT) is None
 
 
-def test_a_refresh_that_outlived_the_slot_leaves_the_next_holders_alone(clock, refreshes):
+def test_a_refresh_that_outlived_the_slot_leaves_the_next_holders_alone(cache_clock, refreshes):
     compute = Computations("first")
 
     def slow():  # the slot expires while it computes, and another refresh takes it
@@ -172,17 +163,17 @@ def test_a_refresh_that_outlived_the_slot_leaves_the_next_holders_alone(clock, r
         return "second"
 
     shared_result("figures", compute, fresh_seconds=60)
-    clock.now += 61
+    cache_clock.now += 61
     shared_result("figures", slow, fresh_seconds=60)
     assert refreshes.run() == 1
     assert cache.get(registry.cache.REFRESH_SLOT) == "another refresh's"
     assert cache.get("figures:refreshing") is None  # its own lock, freed
 
 
-def test_a_caller_whose_compute_holds_only_now_is_served_stale_and_refreshes_nothing(clock, refreshes):
+def test_a_caller_whose_compute_holds_only_now_is_served_stale_and_refreshes_nothing(cache_clock, refreshes):
     compute = Computations("first", "second")
     shared_result("figures", compute, fresh_seconds=60)
-    clock.now += 61
+    cache_clock.now += 61
     assert shared_result("figures", compute, fresh_seconds=60, may_refresh_later=False)[1] == "first"
     assert refreshes.waiting == []
     assert cache.get("figures:refreshing") is None
@@ -190,7 +181,7 @@ def test_a_caller_whose_compute_holds_only_now_is_served_stale_and_refreshes_not
     assert refreshes.run() == 1
 
 
-def test_a_result_nobody_asked_for_in_ten_windows_is_computed_by_the_request_again(clock, refreshes):
+def test_a_result_nobody_asked_for_in_ten_windows_is_computed_by_the_request_again(cache_clock, refreshes):
     compute = Computations("first", "second")
     shared_result("figures", compute, fresh_seconds=60)
     cache.delete("figures")  # what its timeout (STALE_FACTOR windows) does
